@@ -1,0 +1,106 @@
+"""The one Settings class. Plain environment names (also read from ``.env``) as the operations guide uses them.
+
+The run mode follows from what is configured: no ``REDIS_URL`` means embedded backends (in-memory cache,
+in-process scheduler); a PostgreSQL ``DATABASE_URL`` and a ``REDIS_URL`` mean production. Defaults make the
+embedded run work with no ``.env`` at all.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me-in-production"  # noqa: S105 - the documented placeholder, refused in production
+
+CommaList = Annotated[tuple[str, ...], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    ENVIRONMENT: Literal["development", "testing", "production"] = "development"
+    DATABASE_URL: str = "sqlite:///./var/fairedge.db"
+    DB_POOL_SIZE: int = Field(default=10, ge=1)
+    DB_MAX_OVERFLOW: int = Field(default=5, ge=0)
+    DB_SLOW_QUERY_MS: float = Field(default=1000.0, gt=0)
+    REDIS_URL: str | None = None
+    CELERY_BROKER_URL: str | None = None
+    SECRET_KEY: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    LOG_LEVEL: str = "INFO"
+    LOG_FORMAT: Literal["auto", "json", "console"] = "auto"
+    LOG_DIR: str | None = None
+
+    ODDS_PROVIDER: Literal["simulator", "replay", "the_odds_api"] | None = None
+    ODDS_API_KEY: SecretStr | None = None
+    ODDS_API_BASE_URL: str = "https://api.the-odds-api.com/v4"
+    ODDS_SPORTS: CommaList = ()
+    ODDS_REGIONS: CommaList = ("us", "eu", "uk")
+    ODDS_BOOKMAKERS: CommaList = ()
+    ODDS_MARKETS: CommaList = ("h2h", "spreads", "totals")
+    ODDS_REPLAY_DIR: str | None = None
+    ODDS_REFRESH_SECONDS: float = Field(default=5.0, gt=0)
+    SIMULATOR_SEED: int | None = None
+    SIMULATOR_EVENTS: int = Field(default=24, ge=1, le=5000)
+
+    SCAN_MIN_EV: float = 0.01
+    SCAN_DEVIG_METHOD: str = "shin"
+    SCAN_MAX_QUOTE_AGE_SECONDS: float = Field(default=900.0, gt=0)
+    SHARP_BOOKS: CommaList = ()  # "key[:weight]"; empty means the built-in default list
+
+    STRIPE_SECRET_KEY: SecretStr | None = None
+    STRIPE_WEBHOOK_SECRET: SecretStr | None = None
+    STRIPE_API_BASE: str = "https://api.stripe.com"
+
+    @field_validator("ODDS_SPORTS", "ODDS_REGIONS", "ODDS_BOOKMAKERS", "ODDS_MARKETS", "SHARP_BOOKS", mode="before")
+    @classmethod
+    def _split_comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("ODDS_PROVIDER", "REDIS_URL", "CELERY_BROKER_URL", "LOG_DIR", "ODDS_REPLAY_DIR", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.ENVIRONMENT != "production":
+            return self
+        problems = []
+        if self.SECRET_KEY.get_secret_value() == PLACEHOLDER_SECRET or len(self.SECRET_KEY.get_secret_value()) < 32:
+            problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        if self.is_sqlite:
+            problems.append("DATABASE_URL must point at PostgreSQL, not SQLite")
+        if not self.REDIS_URL:
+            problems.append("REDIS_URL must be set")
+        if problems:
+            raise ValueError("unsafe production settings: " + "; ".join(problems))
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.DATABASE_URL.startswith("sqlite")
+
+    @property
+    def embedded(self) -> bool:
+        """Embedded mode: in-memory cache and rate limits, in-process scheduler."""
+        return self.REDIS_URL is None
+
+    @property
+    def broker_url(self) -> str | None:
+        return self.CELERY_BROKER_URL or self.REDIS_URL
+
+    @property
+    def odds_provider(self) -> str:
+        if self.ODDS_PROVIDER:
+            return self.ODDS_PROVIDER
+        return "the_odds_api" if self.ODDS_API_KEY else "simulator"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

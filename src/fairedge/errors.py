@@ -1,0 +1,47 @@
+"""The FairEdge error hierarchy: a message and the HTTP status it maps to; no web framework here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class FairEdgeError(Exception):
+    """Base of every error FairEdge reports to a user; rendered as ``{"error": {code, message, details}}``."""
+
+    status_code: int = 400
+    code: str = "bad_request"
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(FairEdgeError):
+    status_code = 422
+    code = "invalid_input"
+
+
+class NotFound(FairEdgeError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(FairEdgeError):
+    status_code = 409
+    code = "conflict"
+
+
+class RateLimited(FairEdgeError):
+    status_code = 429
+    code = "rate_limited"
+
+
+class UpstreamUnavailable(FairEdgeError):
+    status_code = 503
+    code = "upstream_unavailable"
+
+
+class ConfigurationError(FairEdgeError):
+    status_code = 500
+    code = "configuration_error"
