@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     SIMULATOR_EVENTS: int = Field(default=24, ge=1, le=5000)
 
     SCAN_MIN_EV: float = 0.01
-    SCAN_DEVIG_METHOD: str = "shin"
+    SCAN_DEVIG_METHODS: CommaList = ("shin", "multiplicative", "power", "worst_case")  # first is the default
+    SCAN_MIDDLE_MAX_LOSS: float = Field(default=0.05, ge=0, le=1)
     SCAN_MAX_QUOTE_AGE_SECONDS: float = Field(default=900.0, gt=0)
     SHARP_BOOKS: CommaList = ()  # "key[:weight]"; empty means the built-in default list
 
@@ -54,7 +55,7 @@ class Settings(BaseSettings):
     STRIPE_WEBHOOK_SECRET: SecretStr | None = None
     STRIPE_API_BASE: str = "https://api.stripe.com"
 
-    @field_validator("ODDS_SPORTS", "ODDS_REGIONS", "ODDS_BOOKMAKERS", "ODDS_MARKETS", "SHARP_BOOKS", mode="before")
+    @field_validator("ODDS_SPORTS", "ODDS_REGIONS", "ODDS_BOOKMAKERS", "ODDS_MARKETS", "SHARP_BOOKS", "SCAN_DEVIG_METHODS", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):

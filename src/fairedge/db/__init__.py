@@ -1,1 +1,1 @@
-
+"""Database: declarative base, engines, sessions and migrations."""

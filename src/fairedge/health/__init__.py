@@ -1,1 +1,1 @@
-
+"""Health endpoints."""

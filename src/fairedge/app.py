@@ -1,0 +1,109 @@
+"""create_app(): middleware, error handlers, routers, lifespan and (embedded) the scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fairedge import __version__
+from fairedge.config import Settings, get_settings
+from fairedge.errors import FairEdgeError
+from fairedge.health.endpoints import router as health_router
+from fairedge.observability.middleware import RequestContextMiddleware
+from fairedge.odds.endpoints import router as odds_router
+from fairedge.opportunities.endpoints import router as opportunities_router
+from fairedge.runtime import Runtime
+
+log = structlog.get_logger(__name__)
+
+WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+
+
+def _error(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(FairEdgeError)
+    async def fairedge_error(_request: Request, exc: FairEdgeError) -> JSONResponse:
+        return _error(exc.status_code, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"parameter": ".".join(str(p) for p in err["loc"][1:]) or str(err["loc"][0]),
+             "location": err["loc"][0], "message": err["msg"], "type": err["type"]}
+            for err in exc.errors()
+        ]
+        names = ", ".join(d["parameter"] for d in details)
+        return _error(422, "validation_error", f"invalid parameter: {names}", details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", error_type=type(exc).__name__)
+        return _error(500, "internal_error", "internal error; the request id in the logs has the details")
+
+
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, run_scheduler: bool = False
+) -> FastAPI:
+    settings = settings or get_settings()
+    runtime = runtime or Runtime.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = runtime.scheduler() if run_scheduler else None
+        app.state.scheduler = scheduler
+        if scheduler is not None:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+            runtime.close()
+
+    app = FastAPI(
+        title="FairEdge",
+        version=__version__,
+        description="No-vig fair lines, +EV bets, arbitrage and middles from many bookmakers.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.runtime = runtime
+    app.state.engine = runtime.engine
+    app.state.session_factory = runtime.session_factory
+    app.state.scheduler = None
+    app.add_middleware(RequestContextMiddleware)
+    _install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(odds_router)
+    app.include_router(opportunities_router)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics_endpoint() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    if (WEB_DIST / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=WEB_DIST, html=True), name="web")
+    else:
+        @app.get("/", include_in_schema=False)
+        def index() -> dict[str, str]:
+            return {"name": "FairEdge", "version": __version__, "docs": "/docs", "opportunities": "/api/opportunities"}
+
+    return app

@@ -1,0 +1,40 @@
+"""The ``fairedge`` command line: run, db, refresh-odds, opportunities, price."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from fairedge.cli import db as db_commands
+from fairedge.cli import odds as odds_commands
+from fairedge.cli.price import price_command
+from fairedge.cli.serve import run_command
+
+app = typer.Typer(
+    name="fairedge",
+    help="FairEdge: no-vig fair lines, +EV bets, arbitrage and middles.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("run")(run_command)
+app.command("price")(price_command)
+app.command("refresh-odds")(odds_commands.refresh_odds_command)
+app.command("opportunities")(odds_commands.opportunities_command)
+app.add_typer(db_commands.app, name="db")
+
+
+@app.command("version")
+def version_command(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also print the Python version.")] = False,
+) -> None:
+    """Print the FairEdge version."""
+    from fairedge import __version__
+
+    typer.echo(__version__ + (f" (Python {sys.version.split()[0]})" if verbose else ""))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,32 @@
+"""``fairedge run``: embedded FairEdge in one process (migrate, scheduler, API and UI on one port)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from fairedge.cli.common import fail, load_settings, user_errors
+from fairedge.db import migrate
+
+
+def run_command(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Run everything in one process: migrations, live odds, the scan every refresh, API and UI."""
+    from fairedge.app import create_app
+    from fairedge.runtime import Runtime
+
+    settings = load_settings(service="api")
+    try:
+        migrate.upgrade(settings.DATABASE_URL)
+    except Exception as exc:
+        fail(f"cannot migrate {settings.DATABASE_URL}: {exc}", code=1)
+    with user_errors():
+        runtime = Runtime.build(settings)
+        runtime.provider  # noqa: B018 - build it now so a bad provider setting fails before serving
+        app = create_app(settings, runtime=runtime, run_scheduler=True)
+    typer.echo(f"FairEdge on http://{host}:{port}  (API docs: /docs, provider: {settings.odds_provider})")
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)

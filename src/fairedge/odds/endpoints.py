@@ -1,0 +1,128 @@
+"""HTTP for odds: sports, bookmakers, events, an event's board and its line history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from fairedge.deps import PageDep, SessionDep
+from fairedge.odds import service
+from fairedge.odds.models import Event, Sport
+from fairedge.odds.schemas import (
+    BoardMarketOut,
+    BoardOutcomeOut,
+    BookmakerOut,
+    BookPrice,
+    EventBoardOut,
+    EventHistoryOut,
+    EventOut,
+    EventPage,
+    HistoryPointOut,
+    HistorySeriesOut,
+    SportOut,
+    american,
+)
+
+router = APIRouter(prefix="/api", tags=["odds"])
+
+EventId = Annotated[int, Path(ge=1, le=2**62, description="FairEdge event id.")]
+
+
+def _event_out(event: Event, sport: Sport) -> EventOut:
+    return EventOut(
+        id=event.id, provider_id=event.provider_id, sport=sport.group_name, league=sport.key,
+        league_title=sport.title, home_team=event.home_team, away_team=event.away_team,
+        commence_time=event.commence_time, status=event.status, home_score=event.home_score,
+        away_score=event.away_score, last_seen_at=event.last_seen_at,
+    )
+
+
+@router.get("/sports", response_model=list[SportOut])
+def list_sports(session: SessionDep) -> list[SportOut]:
+    return [
+        SportOut(key=s.key, sport=s.group_name, league=s.title, active=s.active, events=n)
+        for s, n in service.list_sports(session)
+    ]
+
+
+@router.get("/bookmakers", response_model=list[BookmakerOut])
+def list_bookmakers(session: SessionDep) -> list[BookmakerOut]:
+    return [BookmakerOut.model_validate(b, from_attributes=True) for b in service.list_bookmakers(session)]
+
+
+@router.get("/events", response_model=EventPage)
+def list_events(
+    session: SessionDep,
+    page: PageDep,
+    sport: Annotated[str | None, Query(max_length=64, description="Sport group, e.g. basketball.")] = None,
+    league: Annotated[str | None, Query(max_length=64, description="Sport key or league title.")] = None,
+    status: Literal["upcoming", "live", "completed"] | None = None,
+    commence_from: datetime | None = None,
+    commence_to: datetime | None = None,
+) -> EventPage:
+    rows, total = service.list_events(
+        session, sport=sport, league=league, status=status, commence_from=commence_from,
+        commence_to=commence_to, offset=page.offset, limit=page.limit,
+    )
+    return EventPage(items=[_event_out(e, s) for e, s in rows], page=page.meta(total))
+
+
+@router.get("/events/{event_id}/odds", response_model=EventBoardOut)
+def get_event_odds(
+    session: SessionDep,
+    event_id: EventId,
+    method: Annotated[str, Query(max_length=32, description="Devig method for the fair line.")] = "shin",
+) -> EventBoardOut:
+    event, sport, markets = service.event_board(session, event_id, method=method)
+    return EventBoardOut(
+        event=_event_out(event, sport),
+        devig_method=method,
+        markets=[
+            BoardMarketOut(
+                market_id=m.market_id, market=m.key, period=m.period, point=m.point, player=m.player or None,
+                fair_source=m.fair_source, sharp_books=m.sharp_books, updated=m.updated,
+                outcomes=[
+                    BoardOutcomeOut(
+                        name=o.name, point=o.point, best_price=o.best_price, best_bookmakers=o.best_bookmakers,
+                        fair_prob=o.fair_prob,
+                        fair_odds_decimal=1.0 / o.fair_prob if o.fair_prob else None,
+                        fair_odds_american=american(1.0 / o.fair_prob) if o.fair_prob else None,
+                        prices=[
+                            BookPrice(bookmaker=book, price_decimal=price, price_american=american(price),
+                                      is_best=price == o.best_price)
+                            for book, price in sorted(o.prices.items(), key=lambda kv: (-kv[1], kv[0]))
+                        ],
+                    )
+                    for o in m.outcomes
+                ],
+            )
+            for m in markets
+        ],
+    )
+
+
+@router.get("/events/{event_id}/history", response_model=EventHistoryOut)
+def get_event_history(
+    session: SessionDep,
+    event_id: EventId,
+    market: Annotated[str | None, Query(max_length=64)] = None,
+    bookmaker: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=50_000, description="Most price rows returned.")] = 5000,
+) -> EventHistoryOut:
+    event, series = service.event_history(session, event_id, market=market, bookmaker=bookmaker, limit=limit)
+    return EventHistoryOut(
+        event_id=event.id,
+        series=[
+            HistorySeriesOut(
+                **{k: v for k, v in s.items() if k != "points"},
+                points=[
+                    HistoryPointOut(price_decimal=p.price, price_american=american(p.price), first_seen=p.first_seen,
+                                    last_seen=p.last_seen, superseded_at=p.superseded_at)
+                    for p in s["points"]
+                ],
+            )
+            for s in series
+        ],
+    )

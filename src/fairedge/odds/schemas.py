@@ -1,0 +1,115 @@
+"""Odds as the API shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from fairedge.kit.pagination import PageMeta
+from fairedge.pricing.odds import american_from_decimal
+
+
+def american(decimal_odds: float | None) -> float | None:
+    """American odds for display (one decimal), None where there is no valid price."""
+    if decimal_odds is None or not decimal_odds > 1.0:
+        return None
+    return round(float(american_from_decimal(decimal_odds)), 1)
+
+
+class SportOut(BaseModel):
+    key: str
+    sport: str
+    league: str
+    active: bool
+    events: int
+
+
+class BookmakerOut(BaseModel):
+    key: str
+    title: str
+    region: str | None
+    is_sharp: bool
+    is_exchange: bool
+    commission: float
+    sharp_weight: float
+
+
+class EventOut(BaseModel):
+    id: int
+    provider_id: str
+    sport: str
+    league: str
+    league_title: str
+    home_team: str
+    away_team: str
+    commence_time: datetime
+    status: str
+    home_score: int | None
+    away_score: int | None
+    last_seen_at: datetime
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    page: PageMeta
+
+
+class BookPrice(BaseModel):
+    bookmaker: str
+    price_decimal: float
+    price_american: float | None
+    is_best: bool
+
+
+class BoardOutcomeOut(BaseModel):
+    name: str
+    point: float | None
+    prices: list[BookPrice]
+    best_price: float | None
+    best_bookmakers: list[str]
+    fair_prob: float | None
+    fair_odds_decimal: float | None
+    fair_odds_american: float | None
+
+
+class BoardMarketOut(BaseModel):
+    market_id: int
+    market: str
+    period: str
+    point: float | None
+    player: str | None
+    fair_source: str
+    sharp_books: list[str]
+    outcomes: list[BoardOutcomeOut]
+    updated: dict[str, datetime]
+
+
+class EventBoardOut(BaseModel):
+    event: EventOut
+    devig_method: str
+    markets: list[BoardMarketOut]
+
+
+class HistoryPointOut(BaseModel):
+    price_decimal: float
+    price_american: float | None
+    first_seen: datetime
+    last_seen: datetime | None
+    superseded_at: datetime | None
+
+
+class HistorySeriesOut(BaseModel):
+    market_id: int
+    market: str
+    period: str
+    player: str | None
+    point: float | None
+    bookmaker: str
+    outcome: str
+    points: list[HistoryPointOut]
+
+
+class EventHistoryOut(BaseModel):
+    event_id: int
+    series: list[HistorySeriesOut]

@@ -1,0 +1,203 @@
+"""Odds rules: refresh from the provider into the store; read sports, bookmakers, events, boards, history."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import structlog
+from sqlalchemy.orm import Session
+
+from fairedge.errors import InvalidInput, NotFound, UpstreamUnavailable
+from fairedge.observability import metrics
+from fairedge.odds import repository
+from fairedge.odds.ingestion import IngestReport, ingest_snapshot
+from fairedge.odds.models import Bookmaker, Event, Sport
+from fairedge.odds.providers.base import OddsProvider
+from fairedge.pricing.devig import METHODS
+from fairedge.pricing.fair import SOURCE_CONSENSUS, SOURCE_SHARP, SharpBook, fair_line
+
+log = structlog.get_logger(__name__)
+
+
+def refresh_odds(session: Session, provider: OddsProvider, *, sharp: Sequence[SharpBook]) -> IngestReport:
+    """Fetch one snapshot and store it in the caller's transaction.
+
+    A provider failure is logged as ``odds_api_error`` and raised as ``UpstreamUnavailable``: stored odds
+    stay as they are (served, and visibly ageing) until a refresh succeeds.
+    """
+    started = time.perf_counter()
+    try:
+        snapshot = provider.fetch()
+    except Exception as exc:
+        reason = type(exc).__name__
+        metrics.ODDS_FETCH_ERRORS.labels(provider=provider.name, reason=reason).inc()
+        log.error("odds_api_error", provider=provider.name, error=str(exc), reason=reason)
+        raise UpstreamUnavailable(f"odds provider {provider.name} failed: {exc}") from exc
+    report = ingest_snapshot(session, snapshot, provider=provider.name, sharp=sharp)
+    if snapshot.quota_remaining is not None:
+        metrics.ODDS_API_QUOTA_REMAINING.labels(provider=provider.name).set(snapshot.quota_remaining)
+    log.info(
+        "odds_refreshed",
+        provider=provider.name,
+        events=report.events,
+        quotes=report.quotes,
+        prices_changed=report.prices_inserted,
+        prices_unchanged=report.prices_unchanged,
+        prices_superseded=report.prices_superseded,
+        rejected=len(report.rejected),
+        duration_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+    return report
+
+
+def list_sports(session: Session) -> list[tuple[Sport, int]]:
+    return repository.list_sports(session)
+
+
+def list_bookmakers(session: Session) -> list[Bookmaker]:
+    return repository.all_bookmakers(session)
+
+
+def list_events(session: Session, **filters: Any) -> tuple[list[tuple[Event, Sport]], int]:
+    return repository.list_events(session, **filters)
+
+
+def get_event(session: Session, event_id: int) -> tuple[Event, Sport]:
+    found = repository.get_event(session, event_id)
+    if found is None:
+        raise NotFound(f"event {event_id} not found")
+    return found
+
+
+def _check_method(method: str) -> None:
+    if method not in METHODS:
+        raise InvalidInput(f"unknown devig method {method!r}", details={"allowed": list(METHODS)})
+
+
+@dataclass
+class BoardOutcome:
+    name: str
+    point: float | None
+    prices: dict[str, float] = field(default_factory=dict)  # bookmaker → decimal odds
+    best_price: float | None = None
+    best_bookmakers: list[str] = field(default_factory=list)
+    fair_prob: float | None = None
+
+
+@dataclass
+class BoardMarket:
+    market_id: int
+    key: str
+    period: str
+    point: float | None
+    player: str
+    outcomes: list[BoardOutcome]
+    fair_source: str  # sharp | consensus | none
+    sharp_books: list[str]
+    updated: dict[str, datetime]  # bookmaker → when the book last updated the quote
+
+
+def event_board(session: Session, event_id: int, *, method: str = "shin") -> tuple[Event, Sport, list[BoardMarket]]:
+    """Every book's current price per outcome, the best price and the fair line of each market."""
+    _check_method(method)
+    event, sport = get_event(session, event_id)
+    rows = repository.event_board(session, event_id)
+    markets: dict[int, BoardMarket] = {}
+    sharp: dict[int, dict[str, tuple[float, float]]] = {}
+    quotes: dict[tuple[int, str], dict[int, float]] = {}
+    for market, price, book in rows:
+        board = markets.get(market.id)
+        if board is None:
+            board = BoardMarket(
+                market.id, market.key, market.period, None if market.key.startswith("h2h") else market.point,
+                market.player,
+                [BoardOutcome(name, _outcome_point(market.key, market.point, i)) for i, name in enumerate(market.outcomes)],
+                "none", [], {},
+            )
+            markets[market.id] = board
+        if price.outcome_index < len(board.outcomes):
+            board.outcomes[price.outcome_index].prices[book.key] = price.price
+        board.updated[book.key] = price.last_update or price.first_seen
+        quotes.setdefault((market.id, book.key), {})[price.outcome_index] = price.price
+        if book.is_sharp:
+            sharp.setdefault(market.id, {})[book.key] = (book.sharp_weight, book.commission)
+    commission = {b.key: b.commission for _, _, b in rows}
+    for board in markets.values():
+        for outcome in board.outcomes:
+            if outcome.prices:
+                outcome.best_price = max(outcome.prices.values())
+                outcome.best_bookmakers = sorted(k for k, v in outcome.prices.items() if v == outcome.best_price)
+    _fair(markets, quotes, sharp, commission, method)
+    return event, sport, list(markets.values())
+
+
+def _outcome_point(key: str, point: float, index: int) -> float | None:
+    if key.startswith("h2h"):
+        return None
+    if key in ("spreads", "alternate_spreads"):
+        return point if index == 0 else -point
+    return point
+
+
+def _fair(
+    markets: dict[int, BoardMarket], quotes: dict[tuple[int, str], dict[int, float]],
+    sharp: dict[int, dict[str, tuple[float, float]]], commission: dict[str, float], method: str,
+) -> None:
+    if not quotes:
+        return
+    ids = list(markets)
+    position = {mid: i for i, mid in enumerate(ids)}
+    width = max(len(m.outcomes) for m in markets.values())
+    keys = list(quotes)
+    odds = np.full((len(keys), width), np.nan)
+    for r, (mid, book) in enumerate(keys):
+        for index, price in quotes[(mid, book)].items():
+            odds[r, index] = price
+    market_index = np.array([position[mid] for mid, _ in keys], dtype=np.int64)
+    weights = np.array([sharp.get(mid, {}).get(book, (0.0, 0.0))[0] for mid, book in keys])
+    comm = np.array([commission.get(book, 0.0) for _, book in keys])
+    line = fair_line(odds, market_index, weights, n_markets=len(ids), method=method, commission=comm)
+    for mid, board in markets.items():
+        i = position[mid]
+        board.fair_source = {SOURCE_SHARP: "sharp", SOURCE_CONSENSUS: "consensus"}.get(int(line.source[i]), "none")
+        board.sharp_books = sorted(sharp.get(mid, {})) if board.fair_source == "sharp" else []
+        for k, outcome in enumerate(board.outcomes):
+            value = float(line.prob[i, k])
+            outcome.fair_prob = value if np.isfinite(value) else None
+
+
+@dataclass
+class HistoryPoint:
+    price: float
+    first_seen: datetime
+    last_seen: datetime | None
+    superseded_at: datetime | None
+
+
+def event_history(
+    session: Session, event_id: int, *, market: str | None, bookmaker: str | None, limit: int
+) -> tuple[Event, list[dict[str, Any]]]:
+    """Price history per market, book and outcome, oldest first: the data of a line-movement chart."""
+    event, _sport = get_event(session, event_id)
+    rows = repository.event_history(session, event_id, market_key=market, bookmaker=bookmaker, limit=limit)
+    series: dict[tuple[int, str, int], dict[str, Any]] = {}
+    for m, price, book in rows:
+        key = (m.id, book.key, price.outcome_index)
+        entry = series.get(key)
+        if entry is None:
+            entry = {
+                "market_id": m.id, "market": m.key, "period": m.period, "player": m.player or None,
+                "point": _outcome_point(m.key, m.point, price.outcome_index),
+                "bookmaker": book.key,
+                "outcome": m.outcomes[price.outcome_index] if price.outcome_index < len(m.outcomes) else "",
+                "points": [],
+            }
+            series[key] = entry
+        last_seen = price.last_seen if price.superseded_at is not None else event.last_seen_at
+        entry["points"].append(HistoryPoint(price.price, price.first_seen, last_seen, price.superseded_at))
+    return event, list(series.values())

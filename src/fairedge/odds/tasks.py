@@ -1,0 +1,28 @@
+"""Odds jobs: thin, idempotent, named as Celery tasks (``tasks.odds_refresh``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from fairedge.db.engine import session_scope
+from fairedge.observability import metrics
+from fairedge.odds.providers.base import OddsProvider
+from fairedge.odds.service import refresh_odds
+from fairedge.pricing.fair import SharpBook
+
+
+def odds_refresh(factory: sessionmaker[Session], provider: OddsProvider, sharp: Sequence[SharpBook]) -> dict[str, Any]:
+    with session_scope(factory) as session:
+        report = refresh_odds(session, provider, sharp=sharp)
+    metrics.ODDS_LAST_REFRESH.labels(provider=provider.name).set(report.fetched_at.timestamp())
+    return {
+        "fetched_at": report.fetched_at.isoformat(),
+        "events": report.events,
+        "quotes": report.quotes,
+        "prices_changed": report.prices_inserted,
+        "prices_unchanged": report.prices_unchanged,
+        "rejected": len(report.rejected),
+    }

@@ -1,0 +1,57 @@
+"""HTTP for opportunities: the filtered, sorted, paginated list and one opportunity."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from fairedge.deps import PageDep, SessionDep, SettingsDep
+from fairedge.errors import InvalidInput
+from fairedge.opportunities import service
+from fairedge.opportunities.repository import OpportunityFilter
+from fairedge.opportunities.schemas import OpportunityOut, OpportunityPage
+
+router = APIRouter(prefix="/api/opportunities", tags=["opportunities"])
+
+
+@router.get("", response_model=OpportunityPage)
+def list_opportunities(
+    session: SessionDep,
+    settings: SettingsDep,
+    page: PageDep,
+    kind: Literal["ev", "arbitrage", "middle"] | None = None,
+    sport: Annotated[str | None, Query(max_length=64, description="Sport group, e.g. basketball.")] = None,
+    league: Annotated[str | None, Query(max_length=64, description="Sport key (basketball_nba) or title.")] = None,
+    market: Annotated[str | None, Query(max_length=64, description="Market key: h2h, spreads, totals…")] = None,
+    bookmaker: Annotated[str | None, Query(max_length=64)] = None,
+    min_ev: Annotated[float | None, Query(ge=-1, le=100, description="Minimum EV as a fraction (0.02 = 2%).")] = None,
+    max_age_seconds: Annotated[float | None, Query(ge=0, le=86_400 * 30)] = None,
+    method: Annotated[str | None, Query(max_length=32, description="Devig method of the fair line.")] = None,
+    event_id: Annotated[int | None, Query(ge=1)] = None,
+    sort: Literal["ev", "start_time", "age", "first_seen"] = "ev",
+    include_ended: bool = False,
+) -> OpportunityPage:
+    methods = settings.SCAN_DEVIG_METHODS
+    chosen = method or methods[0]
+    if chosen not in methods:
+        raise InvalidInput(
+            f"devig method {chosen!r} is not computed by this deployment",
+            details={"parameter": "method", "allowed": list(methods)},
+        )
+    filters = OpportunityFilter(
+        kind=kind, sport=sport, league=league, market=market, bookmaker=bookmaker, min_ev=min_ev,
+        max_age_seconds=max_age_seconds, method=chosen, event_id=event_id, include_ended=include_ended,
+    )
+    rows, total = service.list_opportunities(session, filters, sort=sort, offset=page.offset, limit=page.limit)
+    return OpportunityPage(
+        items=[OpportunityOut.build(o, e, s) for o, e, s in rows],
+        page=page.meta(total),
+    )
+
+
+@router.get("/{opportunity_id}", response_model=OpportunityOut)
+def get_opportunity(
+    session: SessionDep, opportunity_id: Annotated[int, Path(ge=1, le=2**62)]
+) -> OpportunityOut:
+    return OpportunityOut.build(*service.get_opportunity(session, opportunity_id))

@@ -1,0 +1,82 @@
+"""Composition root shared by the web app and the CLI: engine, sessions, provider, jobs and scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from fairedge.config import Settings
+from fairedge.db.engine import make_engine, make_session_factory
+from fairedge.errors import ConfigurationError
+from fairedge.odds import tasks as odds_tasks
+from fairedge.odds.providers.base import OddsProvider
+from fairedge.odds.providers.factory import build_provider
+from fairedge.opportunities import tasks as opportunity_tasks
+from fairedge.opportunities.scan import ScanConfig
+from fairedge.pricing.devig import METHODS
+from fairedge.pricing.fair import DEFAULT_SHARP_BOOKS, SharpBook, parse_sharp_books
+from fairedge.tasks.embedded import EmbeddedScheduler
+from fairedge.tasks.schedule import schedule
+
+
+def scan_config(settings: Settings) -> ScanConfig:
+    unknown = [m for m in settings.SCAN_DEVIG_METHODS if m not in METHODS]
+    if unknown or not settings.SCAN_DEVIG_METHODS:
+        raise ConfigurationError(
+            f"SCAN_DEVIG_METHODS has unknown methods {unknown}; choose from {', '.join(METHODS)}"
+        )
+    return ScanConfig(
+        min_ev=settings.SCAN_MIN_EV,
+        methods=tuple(settings.SCAN_DEVIG_METHODS),
+        max_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS,
+        middle_max_loss=settings.SCAN_MIDDLE_MAX_LOSS,
+    )
+
+
+def sharp_books(settings: Settings) -> tuple[SharpBook, ...]:
+    if not settings.SHARP_BOOKS:
+        return DEFAULT_SHARP_BOOKS
+    try:
+        return parse_sharp_books(settings.SHARP_BOOKS)
+    except ValueError as exc:
+        raise ConfigurationError(f"SHARP_BOOKS: {exc}") from exc
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    scan: ScanConfig
+    sharp: tuple[SharpBook, ...]
+    _provider: OddsProvider | None = field(default=None, repr=False)
+
+    @classmethod
+    def build(cls, settings: Settings, *, provider: OddsProvider | None = None) -> Runtime:
+        config, sharp = scan_config(settings), sharp_books(settings)  # fail fast on bad settings
+        engine = make_engine(settings)
+        return cls(settings, engine, make_session_factory(engine), config, sharp, provider)
+
+    @property
+    def provider(self) -> OddsProvider:
+        # Built on first use: the API process never needs one, and a stateful simulator must live as long
+        # as the process that refreshes.
+        if self._provider is None:
+            self._provider = build_provider(self.settings)
+        return self._provider
+
+    def jobs(self) -> dict[str, Callable[[], Any]]:
+        return {
+            "tasks.odds_refresh": lambda: odds_tasks.odds_refresh(self.session_factory, self.provider, self.sharp),
+            "tasks.ev_calculation": lambda: opportunity_tasks.ev_calculation(self.session_factory, self.scan),
+        }
+
+    def scheduler(self) -> EmbeddedScheduler:
+        return EmbeddedScheduler(self.jobs(), schedule(self.settings.ODDS_REFRESH_SECONDS))
+
+    def close(self) -> None:
+        self.engine.dispose()

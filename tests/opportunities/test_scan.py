@@ -1,0 +1,129 @@
+"""The vectorised scan on hand-built boards: +EV, arbitrage, middles, staleness and commission."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fairedge.opportunities.scan import BookTable, ScanConfig, Shape, build_quotes, scan
+
+# id, key, sharp weight, commission
+BOOKS = BookTable.build([(1, "pinnacle", 1.0, 0.0), (2, "softbook", 0.0, 0.0), (3, "otherbook", 0.0, 0.0),
+                         (4, "exchange", 0.0, 0.05)])
+NOW = 1_000_000.0
+
+
+def board(*quotes: tuple[int, int, list[float], float]) -> dict[str, list]:
+    """(market_id, book_id, prices, age_seconds) → board columns."""
+    cols: dict[str, list] = {"market_id": [], "bookmaker_id": [], "outcome_index": [], "price": [], "quoted_at": []}
+    for market, book_id, prices, age in quotes:
+        for i, p in enumerate(prices):
+            cols["market_id"].append(market)
+            cols["bookmaker_id"].append(book_id)
+            cols["outcome_index"].append(i)
+            cols["price"].append(p)
+            cols["quoted_at"].append(NOW - age)
+    return cols
+
+
+def run(cols: dict[str, list], shapes: dict[int, Shape] | None = None, **config: object):  # type: ignore[no-untyped-def]
+    quotes = build_quotes(**cols, board_time=NOW, books=BOOKS)
+    return scan(quotes, BOOKS, shapes or {}, ScanConfig(**config))  # type: ignore[arg-type]
+
+
+def test_soft_price_above_fair_is_ev() -> None:
+    found = run(board((10, 1, [1.95, 1.95], 5), (10, 2, [2.10, 1.80], 5)))
+    ev = [f for f in found if f.kind == "ev"]
+    assert len(ev) == 1
+    bet = ev[0]
+    assert (bet.bookmaker, bet.outcome_index, bet.price) == ("softbook", 0, 2.10)
+    assert bet.fair_prob == pytest.approx(0.5)
+    assert bet.ev == pytest.approx(0.05)
+    assert bet.kelly == pytest.approx((1.1 * 0.5 - 0.5) / 1.1)
+    assert bet.sharp_books == ["pinnacle"]
+    assert bet.details["source"] == "sharp"
+
+
+def test_min_ev_threshold_and_stale_quotes() -> None:
+    cols = board((10, 1, [1.95, 1.95], 5), (10, 2, [2.01, 1.80], 5))
+    assert [f for f in run(cols) if f.kind == "ev"] == []  # EV 0.5% < 1%
+    assert len([f for f in run(cols, min_ev=0.004) if f.kind == "ev"]) == 1
+    stale = board((10, 1, [1.95, 1.95], 5), (10, 2, [2.30, 1.60], 5000))
+    assert [f for f in run(stale) if f.kind == "ev"] == []
+
+
+def test_exchange_commission_is_applied_before_ev() -> None:
+    # 2.08 at a 5% exchange pays 1 + 1.08 * 0.95 = 2.026: EV 1.3%, not 4%.
+    found = [f for f in run(board((10, 1, [1.95, 1.95], 5), (10, 4, [2.08, 1.8], 5))) if f.kind == "ev"]
+    assert len(found) == 1
+    assert found[0].ev == pytest.approx(0.5 * 2.026 - 1)
+
+
+def test_consensus_when_no_sharp_book_quotes() -> None:
+    found = run(board((10, 2, [1.80, 2.00], 5), (10, 3, [2.20, 1.70], 5)))
+    ev = [f for f in found if f.kind == "ev"]
+    assert ev and all(f.sharp_books == ["consensus"] for f in ev)
+
+
+def test_arbitrage_found_with_equal_payout_stakes() -> None:
+    found = run(board((10, 1, [1.95, 1.95], 5), (10, 2, [2.10, 1.80], 5), (10, 3, [1.70, 2.15], 5)))
+    arbs = [f for f in found if f.kind == "arbitrage"]
+    assert len(arbs) == 1
+    arb = arbs[0]
+    assert arb.ev == pytest.approx(1 - (1 / 2.10 + 1 / 2.15))
+    legs = arb.details["legs"]
+    assert [leg["bookmaker"] for leg in legs] == ["softbook", "otherbook"]
+    payouts = [leg["stake"] * leg["net_price"] for leg in legs]
+    assert payouts[0] == pytest.approx(payouts[1])
+    assert sum(leg["stake"] for leg in legs) == pytest.approx(100.0)
+
+
+def test_no_arbitrage_when_book_sum_is_one_or_more() -> None:
+    found = run(board((10, 1, [2.0, 2.0], 5), (10, 2, [1.9, 2.0], 5)))
+    assert [f for f in found if f.kind == "arbitrage"] == []
+
+
+def test_totals_middle_across_points() -> None:
+    shapes = {20: Shape(1, "totals", "full", 220.5, ""), 21: Shape(1, "totals", "full", 222.5, "")}
+    found = run(board((20, 1, [1.95, 1.95], 5), (21, 2, [1.80, 2.02], 5)), shapes)
+    middles = [f for f in found if f.kind == "middle"]
+    assert len(middles) == 1
+    m = middles[0]
+    assert m.details["window"] == [220.5, 222.5]
+    assert m.details["axis"] == "total"
+    d_a, d_b = 1.95, 2.02
+    assert m.details["loss_if_not"] == pytest.approx(100 * d_a * d_b / (d_a + d_b) - 100)
+    assert m.details["payout_if_middle"] > 90
+
+
+def test_spread_middle_on_home_margin_axis() -> None:
+    # Home +6.5 at one book, home +5.5 (away -5.5) at another: both win when the home side loses by 6.
+    shapes = {30: Shape(1, "spreads", "full", 6.5, ""), 31: Shape(1, "spreads", "full", 5.5, "")}
+    found = run(board((30, 2, [1.95, 1.90], 5), (31, 3, [1.85, 2.00], 5)), shapes, min_ev=1.0)
+    middles = [f for f in found if f.kind == "middle"]
+    assert len(middles) == 1
+    m = middles[0]
+    assert m.details["window"] == [-6.5, -5.5]
+    assert [leg["bookmaker"] for leg in m.details["legs"]] == ["softbook", "otherbook"]
+    assert [leg["outcome_index"] for leg in m.details["legs"]] == [0, 1]
+
+
+def test_no_middle_without_a_whole_number_inside() -> None:
+    shapes = {20: Shape(1, "totals", "full", 220.0, ""), 21: Shape(1, "totals", "full", 221.0, "")}
+    found = run(board((20, 2, [1.95, 1.95], 5), (21, 3, [1.95, 1.95], 5)), shapes)
+    assert [f for f in found if f.kind == "middle"] == []
+
+
+def test_every_method_configured_gives_its_own_ev_bets() -> None:
+    cols = board((10, 1, [1.50, 2.70], 5), (10, 2, [1.45, 3.10], 5))
+    found = run(cols, methods=("shin", "multiplicative", "worst_case"))
+    methods = {f.devig_method for f in found if f.kind == "ev"}
+    assert methods == {"shin", "multiplicative", "worst_case"}
+    by_method = {f.devig_method: f.fair_prob for f in found if f.kind == "ev"}
+    assert by_method["worst_case"] <= min(by_method["shin"], by_method["multiplicative"]) + 1e-12
+
+
+def test_empty_board() -> None:
+    quotes = build_quotes([], [], [], [], [], board_time=NOW, books=BOOKS)
+    assert scan(quotes, BOOKS, {}, ScanConfig()) == []
+    assert np.isnan(quotes.odds).all()

@@ -1,0 +1,148 @@
+"""The HTTP API over a real database: health, odds, opportunities, errors (never a 500)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from conftest import make_settings
+from factories import T0, book, event, h2h, snapshot, totals
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from fairedge.app import create_app
+from fairedge.odds.ingestion import ingest_snapshot
+from fairedge.opportunities.service import run_scan
+from fairedge.runtime import Runtime, scan_config, sharp_books
+
+
+@pytest.fixture
+def client(engine: Engine, session_factory: sessionmaker[Session], database_url: str) -> Iterator[TestClient]:
+    settings = make_settings(database_url, SCAN_DEVIG_METHODS="shin,power")
+    runtime = Runtime(settings, engine, session_factory, scan_config(settings), sharp_books(settings))
+    runtime.close = lambda: None  # type: ignore[method-assign]  # the session-scoped engine outlives the app
+    with session_factory() as session:
+        snap = snapshot(
+            event("e1", book("pinnacle", h2h(1.95, 1.95), totals(220.5, 1.95, 1.95)),
+                  book("fanduel", h2h(2.10, 1.80), totals(222.5, 1.80, 2.02)),
+                  home_team="Home", away_team="Away"),
+            event("e2", book("pinnacle", h2h(1.5, 2.7)), sport="soccer_epl", home_team="Home",
+                  away_team="Away", commence=T0 + timedelta(days=1)),
+        )
+        ingest_snapshot(session, snap, provider="test")
+        run_scan(session, runtime.scan)
+        session.commit()
+    with TestClient(create_app(settings, runtime=runtime)) as c:
+        yield c
+
+
+def test_health_reports_services(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "healthy"
+    assert body["services"]["database"] == "healthy"
+    assert body["services"]["redis"] == "disabled" and body["services"]["celery"] == "disabled"
+    assert set(body) >= {"status", "timestamp", "services", "version"}
+    db = client.get("/health/database").json()
+    assert db["status"] == "healthy" and "pool_stats" in db
+
+
+def test_opportunities_list_filters_and_sorts(client: TestClient) -> None:
+    body = client.get("/api/opportunities").json()
+    kinds = {item["kind"] for item in body["items"]}
+    assert {"ev", "middle"} <= kinds
+    assert body["page"]["total"] == len(body["items"])
+    evs = [i["ev"] for i in body["items"]]
+    assert evs == sorted(evs, reverse=True)
+    ev = client.get("/api/opportunities", params={"kind": "ev", "league": "basketball_nba"}).json()["items"]
+    assert ev and all(i["kind"] == "ev" and i["event"]["league"] == "basketball_nba" for i in ev)
+    top = ev[0]
+    assert top["bookmaker"] == "fanduel" and top["price_decimal"] == 2.1 and top["price_american"] == 110.0
+    assert top["ev_percent"] == pytest.approx(5.0, abs=0.01)
+    assert top["sharp_books"] == ["pinnacle"]
+    assert client.get("/api/opportunities", params={"min_ev": 0.5}).json()["items"] == []
+    assert client.get("/api/opportunities", params={"sport": "soccer"}).json()["items"] == []
+    power = client.get("/api/opportunities", params={"kind": "ev", "method": "power"}).json()["items"]
+    assert power and all(i["devig_method"] == "power" for i in power)
+
+
+def test_opportunity_by_id_and_404(client: TestClient) -> None:
+    first = client.get("/api/opportunities").json()["items"][0]
+    assert client.get(f"/api/opportunities/{first['id']}").json()["id"] == first["id"]
+    missing = client.get("/api/opportunities/999999")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"kind": "bogus"}, "kind"),
+        ({"min_ev": "lots"}, "min_ev"),
+        ({"limit": 0}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"sort": "random"}, "sort"),
+        ({"max_age_seconds": -5}, "max_age_seconds"),
+    ],
+)
+def test_bad_query_parameter_is_422_naming_it(client: TestClient, params: dict[str, object], parameter: str) -> None:
+    response = client.get("/api/opportunities", params=params)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert parameter in error["message"]
+    assert error["details"][0]["parameter"] == parameter
+
+
+def test_method_not_computed_is_422(client: TestClient) -> None:
+    response = client.get("/api/opportunities", params={"method": "probit"})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"]["allowed"] == ["shin", "power"]
+
+
+def test_sports_bookmakers_events(client: TestClient) -> None:
+    sports = {s["key"]: s for s in client.get("/api/sports").json()}
+    assert sports["basketball_nba"]["events"] == 1 and sports["soccer_epl"]["sport"] == "Soccer"
+    books = {b["key"]: b for b in client.get("/api/bookmakers").json()}
+    assert books["pinnacle"]["is_sharp"] and not books["fanduel"]["is_sharp"]
+    events = client.get("/api/events", params={"sport": "basketball"}).json()
+    assert events["page"]["total"] == 1 and events["items"][0]["home_team"] == "Home"
+    page = client.get("/api/events", params={"limit": 1}).json()
+    assert page["page"]["next_offset"] == 1 and len(page["items"]) == 1
+
+
+def test_event_board_has_best_price_and_fair_line(client: TestClient) -> None:
+    event_id = client.get("/api/events", params={"league": "basketball_nba"}).json()["items"][0]["id"]
+    board = client.get(f"/api/events/{event_id}/odds").json()
+    h2h_market = next(m for m in board["markets"] if m["market"] == "h2h")
+    home = h2h_market["outcomes"][0]
+    assert home["name"] == "Home" and home["best_price"] == 2.1 and home["best_bookmakers"] == ["fanduel"]
+    assert [p["bookmaker"] for p in home["prices"] if p["is_best"]] == ["fanduel"]
+    assert home["fair_prob"] == pytest.approx(0.5)
+    assert h2h_market["fair_source"] == "sharp" and h2h_market["sharp_books"] == ["pinnacle"]
+    assert client.get(f"/api/events/{event_id}/odds", params={"method": "nonsense"}).status_code == 422
+    assert client.get("/api/events/424242/odds").status_code == 404
+
+
+def test_event_history_series(client: TestClient) -> None:
+    event_id = client.get("/api/events", params={"league": "basketball_nba"}).json()["items"][0]["id"]
+    history = client.get(f"/api/events/{event_id}/history", params={"bookmaker": "pinnacle"}).json()
+    assert history["event_id"] == event_id
+    assert {s["bookmaker"] for s in history["series"]} == {"pinnacle"}
+    assert all(len(s["points"]) == 1 for s in history["series"])
+    assert client.get("/api/events/abc/history").status_code == 422
+
+
+def test_metrics_exposed(client: TestClient) -> None:
+    client.get("/api/sports")
+    text = client.get("/metrics").text
+    assert 'http_requests_total{handler="/api/sports",method="GET",status="200"}' in text
+    assert "fairedge_opportunities_count" in text
+    assert "http_request_duration_seconds_bucket" in text
+
+
+def test_unknown_path_is_json_404(client: TestClient) -> None:
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
