@@ -9,17 +9,27 @@ from fairedge.odds.providers.base import BookmakerQuote, EventOdds, MarketQuote,
 T0 = datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
 
 
-def h2h(home: float, away: float, draw: float | None = None, *, home_team: str = "Home", away_team: str = "Away",
-        key: str = "h2h") -> MarketQuote:
+def h2h(
+    home: float,
+    away: float,
+    draw: float | None = None,
+    *,
+    home_team: str = "Home",
+    away_team: str = "Away",
+    key: str = "h2h",
+) -> MarketQuote:
     outcomes = [Outcome(home_team, home), Outcome(away_team, away)]
     if draw is not None:
         outcomes.append(Outcome("Draw", draw))
     return MarketQuote(key, tuple(outcomes))
 
 
-def spreads(home_point: float, home: float, away: float, *, home_team: str = "Home",
-            away_team: str = "Away") -> MarketQuote:
-    return MarketQuote("spreads", (Outcome(home_team, home, home_point), Outcome(away_team, away, -home_point)))
+def spreads(
+    home_point: float, home: float, away: float, *, home_team: str = "Home", away_team: str = "Away"
+) -> MarketQuote:
+    return MarketQuote(
+        "spreads", (Outcome(home_team, home, home_point), Outcome(away_team, away, -home_point))
+    )
 
 
 def totals(point: float, over: float, under: float) -> MarketQuote:
@@ -30,14 +40,27 @@ def book(key: str, *markets: MarketQuote, updated: datetime | None = None) -> Bo
     return BookmakerQuote(key, key.replace("_", " ").title(), tuple(markets), last_update=updated)
 
 
-def event(event_id: str = "evt1", *books: BookmakerQuote, sport: str = "basketball_nba",
-          home_team: str = "Home", away_team: str = "Away", status: str = "upcoming",
-          commence: datetime | None = None, scores: tuple[int, int] | None = None) -> EventOdds:
+def event(
+    event_id: str = "evt1",
+    *books: BookmakerQuote,
+    sport: str = "basketball_nba",
+    home_team: str = "Home",
+    away_team: str = "Away",
+    status: str = "upcoming",
+    commence: datetime | None = None,
+    scores: tuple[int, int] | None = None,
+) -> EventOdds:
     return EventOdds(
-        id=event_id, sport_key=sport, sport_title=sport.split("_")[-1].upper(),
-        commence_time=commence or T0 + timedelta(hours=6), home_team=home_team, away_team=away_team,
-        bookmakers=tuple(books), status=status,
-        home_score=scores[0] if scores else None, away_score=scores[1] if scores else None,
+        id=event_id,
+        sport_key=sport,
+        sport_title=sport.split("_")[-1].upper(),
+        commence_time=commence or T0 + timedelta(hours=6),
+        home_team=home_team,
+        away_team=away_team,
+        bookmakers=tuple(books),
+        status=status,
+        home_score=scores[0] if scores else None,
+        away_score=scores[1] if scores else None,
     )
 
 

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from conftest import make_settings
-from factories import T0, book, event, h2h, snapshot, totals
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from conftest import make_settings
+from factories import T0, book, event, h2h, snapshot, totals
 from fairedge.app import create_app
 from fairedge.odds.ingestion import ingest_snapshot
 from fairedge.opportunities.service import run_scan
@@ -25,11 +25,21 @@ def client(engine: Engine, session_factory: sessionmaker[Session], database_url:
     runtime.close = lambda: None  # type: ignore[method-assign]  # the session-scoped engine outlives the app
     with session_factory() as session:
         snap = snapshot(
-            event("e1", book("pinnacle", h2h(1.95, 1.95), totals(220.5, 1.95, 1.95)),
-                  book("fanduel", h2h(2.10, 1.80), totals(222.5, 1.80, 2.02)),
-                  home_team="Home", away_team="Away"),
-            event("e2", book("pinnacle", h2h(1.5, 2.7)), sport="soccer_epl", home_team="Home",
-                  away_team="Away", commence=T0 + timedelta(days=1)),
+            event(
+                "e1",
+                book("pinnacle", h2h(1.95, 1.95), totals(220.5, 1.95, 1.95)),
+                book("fanduel", h2h(2.10, 1.80), totals(222.5, 1.80, 2.02)),
+                home_team="Home",
+                away_team="Away",
+            ),
+            event(
+                "e2",
+                book("pinnacle", h2h(1.5, 2.7)),
+                sport="soccer_epl",
+                home_team="Home",
+                away_team="Away",
+                commence=T0 + timedelta(days=1),
+            ),
         )
         ingest_snapshot(session, snap, provider="test")
         run_scan(session, runtime.scan)
@@ -86,7 +96,9 @@ def test_opportunity_by_id_and_404(client: TestClient) -> None:
         ({"max_age_seconds": -5}, "max_age_seconds"),
     ],
 )
-def test_bad_query_parameter_is_422_naming_it(client: TestClient, params: dict[str, object], parameter: str) -> None:
+def test_bad_query_parameter_is_422_naming_it(
+    client: TestClient, params: dict[str, object], parameter: str
+) -> None:
     response = client.get("/api/opportunities", params=params)
     assert response.status_code == 422
     error = response.json()["error"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,24 +15,22 @@ from fairedge.db import migrate
 from fairedge.db.engine import normalise_url
 
 
-
 @pytest.fixture
-def empty_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+def empty_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     if db_backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'migrate.db'}"
+        yield f"sqlite:///{tmp_path / 'migrate.db'}"
+        return
     base = request.getfixturevalue("pg_url").rsplit("/", 1)[0]
     name = f"fairedge_mig_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
+    try:
+        yield f"{base}/{name}"
+    finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-    request.addfinalizer(drop)
-    return f"{base}/{name}"
 
 
 def _tables(url: str) -> set[str]:
@@ -44,9 +43,15 @@ def _tables(url: str) -> set[str]:
 
 def test_upgrade_from_empty_then_downgrade_to_base(empty_url: str) -> None:
     migrate.upgrade(empty_url)
-    assert {"sports", "events", "bookmakers", "markets", "prices", "opportunities", "alembic_version"} <= _tables(
-        empty_url
-    )
+    assert {
+        "sports",
+        "events",
+        "bookmakers",
+        "markets",
+        "prices",
+        "opportunities",
+        "alembic_version",
+    } <= _tables(empty_url)
     migrate.downgrade(empty_url, "base")
     assert _tables(empty_url) <= {"alembic_version"}
     migrate.upgrade(empty_url)  # and back up again

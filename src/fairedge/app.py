@@ -41,8 +41,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         details = [
-            {"parameter": ".".join(str(p) for p in err["loc"][1:]) or str(err["loc"][0]),
-             "location": err["loc"][0], "message": err["msg"], "type": err["type"]}
+            {
+                "parameter": ".".join(str(p) for p in err["loc"][1:]) or str(err["loc"][0]),
+                "location": err["loc"][0],
+                "message": err["msg"],
+                "type": err["type"],
+            }
             for err in exc.errors()
         ]
         names = ", ".join(d["parameter"] for d in details)
@@ -102,8 +106,14 @@ def create_app(
     if (WEB_DIST / "index.html").is_file():
         app.mount("/", StaticFiles(directory=WEB_DIST, html=True), name="web")
     else:
+
         @app.get("/", include_in_schema=False)
         def index() -> dict[str, str]:
-            return {"name": "FairEdge", "version": __version__, "docs": "/docs", "opportunities": "/api/opportunities"}
+            return {
+                "name": "FairEdge",
+                "version": __version__,
+                "docs": "/docs",
+                "opportunities": "/api/opportunities",
+            }
 
     return app

@@ -1,4 +1,4 @@
-"""The one Settings class. Plain environment names (also read from ``.env``) as the operations guide uses them.
+"""The one Settings class: plain environment names (also read from ``.env``), as the operations guide uses.
 
 The run mode follows from what is configured: no ``REDIS_URL`` means embedded backends (in-memory cache,
 in-process scheduler); a PostgreSQL ``DATABASE_URL`` and a ``REDIS_URL`` mean production. Defaults make the
@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-PLACEHOLDER_SECRET = "change-me-in-production"  # noqa: S105 - the documented placeholder, refused in production
+PLACEHOLDER_SECRET = "change-me-in-production"
 
 CommaList = Annotated[tuple[str, ...], NoDecode]
 
@@ -55,14 +55,24 @@ class Settings(BaseSettings):
     STRIPE_WEBHOOK_SECRET: SecretStr | None = None
     STRIPE_API_BASE: str = "https://api.stripe.com"
 
-    @field_validator("ODDS_SPORTS", "ODDS_REGIONS", "ODDS_BOOKMAKERS", "ODDS_MARKETS", "SHARP_BOOKS", "SCAN_DEVIG_METHODS", mode="before")
+    @field_validator(
+        "ODDS_SPORTS",
+        "ODDS_REGIONS",
+        "ODDS_BOOKMAKERS",
+        "ODDS_MARKETS",
+        "SHARP_BOOKS",
+        "SCAN_DEVIG_METHODS",
+        mode="before",
+    )
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("ODDS_PROVIDER", "REDIS_URL", "CELERY_BROKER_URL", "LOG_DIR", "ODDS_REPLAY_DIR", mode="before")
+    @field_validator(
+        "ODDS_PROVIDER", "REDIS_URL", "CELERY_BROKER_URL", "LOG_DIR", "ODDS_REPLAY_DIR", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -72,7 +82,10 @@ class Settings(BaseSettings):
         if self.ENVIRONMENT != "production":
             return self
         problems = []
-        if self.SECRET_KEY.get_secret_value() == PLACEHOLDER_SECRET or len(self.SECRET_KEY.get_secret_value()) < 32:
+        if (
+            self.SECRET_KEY.get_secret_value() == PLACEHOLDER_SECRET
+            or len(self.SECRET_KEY.get_secret_value()) < 32
+        ):
             problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
         if self.is_sqlite:
             problems.append("DATABASE_URL must point at PostgreSQL, not SQLite")

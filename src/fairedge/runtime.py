@@ -71,7 +71,9 @@ class Runtime:
 
     def jobs(self) -> dict[str, Callable[[], Any]]:
         return {
-            "tasks.odds_refresh": lambda: odds_tasks.odds_refresh(self.session_factory, self.provider, self.sharp),
+            "tasks.odds_refresh": lambda: odds_tasks.odds_refresh(
+                self.session_factory, self.provider, self.sharp
+            ),
             "tasks.ev_calculation": lambda: opportunity_tasks.ev_calculation(self.session_factory, self.scan),
         }
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from factories import T0, book, event, h2h, snapshot, spreads, totals
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from factories import T0, book, event, h2h, snapshot, spreads, totals
 from fairedge.odds.ingestion import ingest_snapshot, normalise_snapshot
 from fairedge.odds.models import Bookmaker, Event, Market, Price
 from fairedge.odds.providers.base import MarketQuote, Outcome
@@ -52,7 +52,9 @@ def test_bad_quote_is_rejected_with_reason(market: MarketQuote, reason: str) -> 
 
 def test_canonical_outcome_order_and_points() -> None:
     market = MarketQuote("h2h", (Outcome("Draw", 3.4), Outcome("Away", 3.1), Outcome("Home", 2.2)))
-    quotes, rejected = normalise_snapshot(snapshot(event("e1", book("pinnacle", market, spreads(-1.5, 2.0, 1.8)))))
+    quotes, rejected = normalise_snapshot(
+        snapshot(event("e1", book("pinnacle", market, spreads(-1.5, 2.0, 1.8))))
+    )
     assert not rejected
     assert quotes[0].outcomes == ("Home", "Away", "Draw")
     assert quotes[0].prices == (2.2, 3.1, 3.4)
@@ -61,14 +63,20 @@ def test_canonical_outcome_order_and_points() -> None:
 
 def test_snapshot_is_stored_with_rejections_skipped(session: Session) -> None:
     snap = snapshot(
-        event("e1", book("pinnacle", h2h(1.9, 2.0), totals(210.5, 1.95, 1.87)), book("draftkings", h2h(0.5, 2.1)))
+        event(
+            "e1",
+            book("pinnacle", h2h(1.9, 2.0), totals(210.5, 1.95, 1.87)),
+            book("draftkings", h2h(0.5, 2.1)),
+        )
     )
     report = ingest_snapshot(session, snap, provider="test")
     assert report.prices_inserted == 4
     assert len(report.rejected) == 1 and report.rejected[0].bookmaker == "draftkings"
     assert _current(session) == {
-        ("h2h", "pinnacle", 0): 1.9, ("h2h", "pinnacle", 1): 2.0,
-        ("totals", "pinnacle", 0): 1.95, ("totals", "pinnacle", 1): 1.87,
+        ("h2h", "pinnacle", 0): 1.9,
+        ("h2h", "pinnacle", 1): 2.0,
+        ("totals", "pinnacle", 0): 1.95,
+        ("totals", "pinnacle", 1): 1.87,
     }
     pinnacle = session.execute(select(Bookmaker).where(Bookmaker.key == "pinnacle")).scalar_one()
     assert pinnacle.is_sharp and pinnacle.sharp_weight > 0
@@ -100,8 +108,11 @@ def test_price_change_adds_history_and_unchanged_price_only_moves_last_seen(sess
 
 
 def test_pulled_line_is_superseded(session: Session) -> None:
-    ingest_snapshot(session, snapshot(event("e1", book("pinnacle", h2h(1.9, 2.0), totals(200.5, 1.9, 1.9)))),
-                    provider="test")
+    ingest_snapshot(
+        session,
+        snapshot(event("e1", book("pinnacle", h2h(1.9, 2.0), totals(200.5, 1.9, 1.9)))),
+        provider="test",
+    )
     t1 = T0 + timedelta(minutes=1)
     ingest_snapshot(session, snapshot(event("e1", book("pinnacle", h2h(1.9, 2.0))), at=t1), provider="test")
     assert set(_current(session)) == {("h2h", "pinnacle", 0), ("h2h", "pinnacle", 1)}
@@ -118,7 +129,9 @@ def test_completed_event_keeps_scores_and_closes_its_lines(session: Session) -> 
 
 
 def test_market_points_are_separate_markets(session: Session) -> None:
-    snap = snapshot(event("e1", book("pinnacle", totals(210.5, 1.9, 1.9)), book("draftkings", totals(211.5, 1.9, 1.9))))
+    snap = snapshot(
+        event("e1", book("pinnacle", totals(210.5, 1.9, 1.9)), book("draftkings", totals(211.5, 1.9, 1.9)))
+    )
     ingest_snapshot(session, snap, provider="test")
     points = sorted(session.execute(select(Market.point).where(Market.key == "totals")).scalars())
     assert points == [210.5, 211.5]

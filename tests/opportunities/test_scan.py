@@ -8,14 +8,26 @@ import pytest
 from fairedge.opportunities.scan import BookTable, ScanConfig, Shape, build_quotes, scan
 
 # id, key, sharp weight, commission
-BOOKS = BookTable.build([(1, "pinnacle", 1.0, 0.0), (2, "softbook", 0.0, 0.0), (3, "otherbook", 0.0, 0.0),
-                         (4, "exchange", 0.0, 0.05)])
+BOOKS = BookTable.build(
+    [
+        (1, "pinnacle", 1.0, 0.0),
+        (2, "softbook", 0.0, 0.0),
+        (3, "otherbook", 0.0, 0.0),
+        (4, "exchange", 0.0, 0.05),
+    ]
+)
 NOW = 1_000_000.0
 
 
 def board(*quotes: tuple[int, int, list[float], float]) -> dict[str, list]:
     """(market_id, book_id, prices, age_seconds) → board columns."""
-    cols: dict[str, list] = {"market_id": [], "bookmaker_id": [], "outcome_index": [], "price": [], "quoted_at": []}
+    cols: dict[str, list] = {
+        "market_id": [],
+        "bookmaker_id": [],
+        "outcome_index": [],
+        "price": [],
+        "quoted_at": [],
+    }
     for market, book_id, prices, age in quotes:
         for i, p in enumerate(prices):
             cols["market_id"].append(market)

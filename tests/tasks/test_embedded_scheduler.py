@@ -46,7 +46,7 @@ def test_failing_job_does_not_stop_the_loop() -> None:
 
 
 def test_unknown_job_in_schedule_is_refused() -> None:
-    with pytest.raises(ValueError, match="tasks.ev_calculation"):
+    with pytest.raises(ValueError, match=r"tasks\.ev_calculation"):
         EmbeddedScheduler({"tasks.odds_refresh": lambda: None}, schedule(5))
 
 

@@ -9,7 +9,7 @@ import typer
 
 from fairedge.cli import db as db_commands
 from fairedge.cli import odds as odds_commands
-from fairedge.cli.price import price_command
+from fairedge.cli.price import register as register_price
 from fairedge.cli.serve import run_command
 
 app = typer.Typer(
@@ -20,7 +20,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("run")(run_command)
-app.command("price")(price_command)
+register_price(app)
 app.command("refresh-odds")(odds_commands.refresh_odds_command)
 app.command("opportunities")(odds_commands.opportunities_command)
 app.add_typer(db_commands.app, name="db")

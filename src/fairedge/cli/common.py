@@ -13,6 +13,7 @@ from fairedge.config import Settings
 from fairedge.errors import FairEdgeError
 from fairedge.observability.logging import configure_logging
 
+
 def fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
@@ -22,9 +23,13 @@ def load_settings(service: str = "cli") -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
         fail(f"invalid settings: {problems}")
-    configure_logging(service=service, level=settings.LOG_LEVEL, fmt=settings.LOG_FORMAT, log_dir=settings.LOG_DIR)
+    configure_logging(
+        service=service, level=settings.LOG_LEVEL, fmt=settings.LOG_FORMAT, log_dir=settings.LOG_DIR
+    )
     return settings
 
 
@@ -35,4 +40,3 @@ def user_errors() -> Iterator[None]:
         yield
     except FairEdgeError as exc:
         fail(exc.message, code=1)
-

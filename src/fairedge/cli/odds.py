@@ -29,7 +29,8 @@ def refresh_odds_command(
         try:
             result = odds_tasks.odds_refresh(runtime.session_factory, runtime.provider, runtime.sharp)
             typer.echo(
-                f"refreshed from {runtime.provider.name}: {result['events']} events, {result['quotes']} quotes, "
+                f"refreshed from {runtime.provider.name}: {result['events']} events, "
+                f"{result['quotes']} quotes, "
                 f"{result['prices_changed']} prices changed, {result['rejected']} rejected"
             )
             if scan:
@@ -59,7 +60,10 @@ def opportunities_command(
         fail(f"--sort must be ev, start_time, age or first_seen, not {sort!r}")
     chosen = method or settings.SCAN_DEVIG_METHODS[0]
     if chosen not in settings.SCAN_DEVIG_METHODS:
-        fail(f"--method {chosen!r} is not computed here; SCAN_DEVIG_METHODS is {','.join(settings.SCAN_DEVIG_METHODS)}")
+        fail(
+            f"--method {chosen!r} is not computed here; "
+            f"SCAN_DEVIG_METHODS is {','.join(settings.SCAN_DEVIG_METHODS)}"
+        )
     filters = OpportunityFilter(
         kind=kind, sport=sport, league=league, min_ev=None if min_ev is None else min_ev / 100, method=chosen
     )
@@ -70,7 +74,10 @@ def opportunities_command(
                 rows, total = service.list_opportunities(session, filters, sort=sort, offset=0, limit=limit)
                 lines = [_row(o, e, s) for o, e, s in rows]
         except Exception as exc:
-            fail(f"cannot read opportunities from {settings.DATABASE_URL}: {exc} (run `fairedge db upgrade`?)", 1)
+            fail(
+                f"cannot read opportunities from {settings.DATABASE_URL}: {exc} (run `fairedge db upgrade`?)",
+                1,
+            )
         finally:
             runtime.close()
     if not lines:
@@ -81,13 +88,17 @@ def opportunities_command(
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     for row in table:
         typer.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
-    typer.echo(f"{len(lines)} of {total} active opportunities, fair line: {chosen}, at {utcnow():%H:%M:%S} UTC")
+    typer.echo(
+        f"{len(lines)} of {total} active opportunities, fair line: {chosen}, at {utcnow():%H:%M:%S} UTC"
+    )
 
 
 def _row(opp: Opportunity, event: Event, sport: Sport) -> tuple[str, ...]:
     fair = f"{1 / opp.fair_prob:.2f}" if opp.kind == "ev" and opp.fair_prob else "-"
     kelly = f"{opp.kelly * 100:.1f}" if opp.kelly is not None else "-"
-    point = "" if opp.point is None else f" {opp.point:+g}" if opp.market_key == "spreads" else f" {opp.point:g}"
+    point = (
+        "" if opp.point is None else f" {opp.point:+g}" if opp.market_key == "spreads" else f" {opp.point:g}"
+    )
     return (
         opp.kind,
         f"{opp.ev * 100:.2f}",

@@ -27,7 +27,13 @@ from fairedge.pricing.fair import (
     parse_sharp_books,
 )
 from fairedge.pricing.kelly import kelly
-from fairedge.pricing.odds import FloatArray, american_from_decimal, format_american, net_of_commission, parse_odds
+from fairedge.pricing.odds import (
+    FloatArray,
+    american_from_decimal,
+    format_american,
+    net_of_commission,
+    parse_odds,
+)
 
 __all__ = ["EXAMPLE_BOARD", "PRICE_CONTEXT_SETTINGS", "price_command", "register"]
 
@@ -42,7 +48,7 @@ EXAMPLE_BOARD: dict[str, Any] = {
             "books": {
                 "pinnacle": [2.1, 1.8],
                 "betfair_ex_eu": [2.16, 1.86],
-                "draftkings": [2.25, 1.7],
+                "draftkings": [2.2, 1.7],
                 "fanduel": ["+105", "-125"],
             },
         },
@@ -51,14 +57,18 @@ EXAMPLE_BOARD: dict[str, Any] = {
             "outcomes": ["Arsenal", "Draw", "Chelsea"],
             "books": {
                 "pinnacle": [2.05, 3.6, 3.75],
-                "williamhill": [2.2, 3.5, 3.4],
-                "bet365": [2.0, 3.75, 3.9],
+                "williamhill": [2.15, 3.4, 3.3],
+                "bet365": [1.98, 3.6, 3.8],
             },
         },
         {
             "name": "Knicks @ Heat h2h",
             "outcomes": ["Knicks", "Heat"],
-            "books": {"draftkings": ["+110", "-130"], "betmgm": ["-105", "-115"], "caesars": ["+120", "-140"]},
+            "books": {
+                "draftkings": ["+110", "-130"],
+                "betmgm": ["-105", "-115"],
+                "caesars": ["+120", "-140"],
+            },
         },
     ]
 }
@@ -130,7 +140,7 @@ def register(app: typer.Typer) -> None:
     app.command("price", context_settings=PRICE_CONTEXT_SETTINGS)(price_command)
 
 
-# ---------------------------------------------------------------------------------------------------------- market
+# ---------------------------------------------------------------------------------------------------------- m
 
 
 def _parse_all(texts: Sequence[str], what: str) -> list[float]:
@@ -145,13 +155,17 @@ def _parse_all(texts: Sequence[str], what: str) -> list[float]:
     return values
 
 
-def _price_market(odds: Sequence[str], methods: Sequence[str], bets: Sequence[str], fraction: float) -> list[str]:
+def _price_market(
+    odds: Sequence[str], methods: Sequence[str], bets: Sequence[str], fraction: float
+) -> list[str]:
     prices = np.array(_parse_all(odds, "outcome"))
     n = prices.size
     if n < 2:
         raise InputError("a market needs at least two outcomes")
     if bets and len(bets) != n:
-        raise InputError(f"--bet given {len(bets)} times for {n} outcomes: give one price per outcome ('-' skips)")
+        raise InputError(
+            f"--bet given {len(bets)} times for {n} outcomes: give one price per outcome ('-' skips)"
+        )
     bet_prices = np.array(_bet_values(bets), dtype=np.float64)
     names = [f"#{i}" for i in range(1, n + 1)]
     lines = [
@@ -175,13 +189,19 @@ def _price_market(odds: Sequence[str], methods: Sequence[str], bets: Sequence[st
     if any(np.isnan(p).any() for p in fair.values()):
         lines.append("n/a: the method has no solution for these prices (e.g. Shin on an arbitrage book).")
     if bets:
-        lines += ["", "Your prices: " + "  ".join(f"{n_} {_odds_text(b)}" for n_, b in zip(names, bet_prices))]
+        lines += [
+            "",
+            "Your prices: "
+            + "  ".join(f"{n_} {_odds_text(b)}" for n_, b in zip(names, bet_prices, strict=True)),
+        ]
         header = ["method"] + [f"{name} {col}" for name in names for col in ("EV", "Kelly")]
         rows = []
         for m, p in fair.items():
             values = ev(p, bet_prices)
             stakes = kelly(p, bet_prices, fraction=fraction)
-            rows.append([m] + [cell for e, k in zip(values, stakes) for cell in (_pct(e, sign=True), _pct(k))])
+            rows.append(
+                [m] + [c for e, k in zip(values, stakes, strict=True) for c in (_pct(e, sign=True), _pct(k))]
+            )
         lines += _table(header, rows)
         if fraction != 1.0:
             lines.append(f"Kelly shown × {fraction:g}.")
@@ -192,7 +212,7 @@ def _bet_values(bets: Sequence[str]) -> list[float]:
     return [math.nan if b.strip() in ("-", "x") else _parse_all([b], "--bet")[0] for b in bets]
 
 
-# ----------------------------------------------------------------------------------------------------------- board
+# -----------------------------------------------------------------------------------------------------------
 
 
 def _load_board(path: Path | None) -> dict[str, Any]:
@@ -282,7 +302,10 @@ def _price_board(
     lines = [f"Sharp books: {', '.join(f'{b.key} ({b.weight:g})' for b in sharp_books)}", ""]
     lines.append(f"EV and Kelly against the {methods[0]} fair line; exchange prices net of commission.")
     lines.append("")
-    fair = {m: fair_line(odds, index, weights, n_markets=n_markets, method=m, commission=commission) for m in methods}
+    fair = {
+        m: fair_line(odds, index, weights, n_markets=n_markets, method=m, commission=commission)
+        for m in methods
+    }
     primary = fair[methods[0]]
     net = net_of_commission(odds, commission[:, np.newaxis])
     prob_rows = primary.prob[index]
@@ -295,13 +318,18 @@ def _price_board(
         k = len(labels)
         source = int(primary.source[m])
         used = int(primary.books_used[m])
-        origin = {SOURCE_SHARP: f"{used} sharp book(s)", SOURCE_CONSENSUS: f"consensus of {used} book(s)"}.get(
-            source, "no usable book"
-        )
+        origin = {
+            SOURCE_SHARP: f"{used} sharp book(s)",
+            SOURCE_CONSENSUS: f"consensus of {used} book(s)",
+        }.get(source, "no usable book")
         lines += [f"== {name} — fair line from {origin}", ""]
         header = ["method"] + [f"{label} {col}" for label in labels for col in ("fair", "decimal", "US")]
         lines += _table(
-            header, [[meth] + [c for q in line.prob[m, :k] for c in _fair_cells(float(q))] for meth, line in fair.items()]
+            header,
+            [
+                [meth] + [c for q in line.prob[m, :k] for c in _fair_cells(float(q))]
+                for meth, line in fair.items()
+            ],
         )
         lines.append("")
         header = ["book", "hold"] + [f"{label} {col}" for label in labels for col in ("odds", "EV", "Kelly")]
@@ -330,7 +358,7 @@ def _price_board(
     return lines
 
 
-# ------------------------------------------------------------------------------------------------------ formatting
+# ------------------------------------------------------------------------------------------------------ forma
 
 
 def _pct(value: float, *, sign: bool = False) -> str:
@@ -362,4 +390,3 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
         return "  ".join([first, *rest]).rstrip()
 
     return [line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)]
-

@@ -22,5 +22,5 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-# scope="function": the commit runs before the response goes out, so a client never sees a 200 for a lost write.
+# scope="function": commit before the response goes out, so a client never sees a 200 for a lost write.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -71,7 +71,9 @@ def health_database(request: Request) -> JSONResponse:
 @router.get("/health/redis")
 def health_redis(request: Request) -> JSONResponse:
     if request.app.state.settings.REDIS_URL is None:
-        return JSONResponse({"status": "disabled", "reason": "REDIS_URL is not set: embedded in-memory backends"})
+        return JSONResponse(
+            {"status": "disabled", "reason": "REDIS_URL is not set: embedded in-memory backends"}
+        )
     return JSONResponse({"status": "unknown", "reason": "Redis checks arrive with the Redis backends"}, 503)
 
 
@@ -79,7 +81,10 @@ def health_redis(request: Request) -> JSONResponse:
 def health_celery(request: Request) -> JSONResponse:
     if request.app.state.settings.broker_url is None:
         return JSONResponse(
-            {"status": "disabled", "reason": "no broker: jobs run in the embedded scheduler",
-             "scheduler": _scheduler_status(request)}
+            {
+                "status": "disabled",
+                "reason": "no broker: jobs run in the embedded scheduler",
+                "scheduler": _scheduler_status(request),
+            }
         )
     return JSONResponse({"status": "unknown", "reason": "Celery checks arrive with the Celery workers"}, 503)

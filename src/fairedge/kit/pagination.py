@@ -17,7 +17,10 @@ class Page:
     def meta(self, total: int) -> PageMeta:
         following = self.offset + self.limit
         return PageMeta(
-            total=total, offset=self.offset, limit=self.limit, next_offset=following if following < total else None
+            total=total,
+            offset=self.offset,
+            limit=self.limit,
+            next_offset=following if following < total else None,
         )
 
 

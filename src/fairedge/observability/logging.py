@@ -21,7 +21,9 @@ SENSITIVE = re.compile(r"pass(word)?|secret|token|api_?key|apikey|authorization|
 MASK = "***masked***"
 
 
-def mask_secrets(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def mask_secrets(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     """Replace the value of any field named like a secret, at any depth of dicts."""
     for name, value in list(event_dict.items()):
         if name != "event" and SENSITIVE.search(name):
@@ -32,7 +34,9 @@ def mask_secrets(_logger: Any, _method: str, event_dict: MutableMapping[str, Any
 
 
 def _add_service(service: str) -> structlog.types.Processor:
-    def processor(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    def processor(
+        _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
         event_dict.setdefault("service", service)
         return event_dict
 

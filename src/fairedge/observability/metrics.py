@@ -35,11 +35,15 @@ JOB_LAST_SUCCESS = Gauge("fairedge_job_last_success_timestamp_seconds", "Last su
 ODDS_LAST_REFRESH = Gauge(
     "fairedge_odds_last_refresh_timestamp_seconds", "When odds were last stored successfully.", ["provider"]
 )
-ODDS_FETCH_ERRORS = Counter("fairedge_odds_fetch_errors_total", "Failed odds fetches.", ["provider", "reason"])
+ODDS_FETCH_ERRORS = Counter(
+    "fairedge_odds_fetch_errors_total", "Failed odds fetches.", ["provider", "reason"]
+)
 ODDS_PRICES_INGESTED = Counter(
     "fairedge_odds_prices_ingested_total", "Prices seen by ingestion.", ["provider", "result"]
 )
-ODDS_QUOTES_REJECTED = Counter("fairedge_odds_quotes_rejected_total", "Quotes refused by validation.", ["provider"])
+ODDS_QUOTES_REJECTED = Counter(
+    "fairedge_odds_quotes_rejected_total", "Quotes refused by validation.", ["provider"]
+)
 ODDS_API_QUOTA_REMAINING = Gauge("fairedge_odds_api_quota_remaining", "Odds API credits left.", ["provider"])
 
 SCAN_PRICES = Counter("fairedge_scan_prices_total", "Prices priced by the scan.")

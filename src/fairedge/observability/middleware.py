@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,7 +26,9 @@ class RequestContextMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else f"req_{uuid.uuid4().hex}"
+        request_id = (
+            incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else f"req_{uuid.uuid4().hex}"
+        )
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
@@ -62,7 +63,7 @@ class RequestContextMiddleware:
             structlog.contextvars.clear_contextvars()
 
 
-def _route_template(scope: dict[str, Any]) -> str:
+def _route_template(scope: Scope) -> str:
     # The route's path template keeps the label set small (no ids); unmatched paths share one label.
     route = scope.get("route")
     path = getattr(route, "path", None)

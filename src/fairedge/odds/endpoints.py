@@ -32,10 +32,18 @@ EventId = Annotated[int, Path(ge=1, le=2**62, description="FairEdge event id.")]
 
 def _event_out(event: Event, sport: Sport) -> EventOut:
     return EventOut(
-        id=event.id, provider_id=event.provider_id, sport=sport.group_name, league=sport.key,
-        league_title=sport.title, home_team=event.home_team, away_team=event.away_team,
-        commence_time=event.commence_time, status=event.status, home_score=event.home_score,
-        away_score=event.away_score, last_seen_at=event.last_seen_at,
+        id=event.id,
+        provider_id=event.provider_id,
+        sport=sport.group_name,
+        league=sport.key,
+        league_title=sport.title,
+        home_team=event.home_team,
+        away_team=event.away_team,
+        commence_time=event.commence_time,
+        status=event.status,
+        home_score=event.home_score,
+        away_score=event.away_score,
+        last_seen_at=event.last_seen_at,
     )
 
 
@@ -63,8 +71,14 @@ def list_events(
     commence_to: datetime | None = None,
 ) -> EventPage:
     rows, total = service.list_events(
-        session, sport=sport, league=league, status=status, commence_from=commence_from,
-        commence_to=commence_to, offset=page.offset, limit=page.limit,
+        session,
+        sport=sport,
+        league=league,
+        status=status,
+        commence_from=commence_from,
+        commence_to=commence_to,
+        offset=page.offset,
+        limit=page.limit,
     )
     return EventPage(items=[_event_out(e, s) for e, s in rows], page=page.meta(total))
 
@@ -81,17 +95,30 @@ def get_event_odds(
         devig_method=method,
         markets=[
             BoardMarketOut(
-                market_id=m.market_id, market=m.key, period=m.period, point=m.point, player=m.player or None,
-                fair_source=m.fair_source, sharp_books=m.sharp_books, updated=m.updated,
+                market_id=m.market_id,
+                market=m.key,
+                period=m.period,
+                point=m.point,
+                player=m.player or None,
+                fair_source=m.fair_source,
+                sharp_books=m.sharp_books,
+                updated=m.updated,
                 outcomes=[
                     BoardOutcomeOut(
-                        name=o.name, point=o.point, best_price=o.best_price, best_bookmakers=o.best_bookmakers,
+                        name=o.name,
+                        point=o.point,
+                        best_price=o.best_price,
+                        best_bookmakers=o.best_bookmakers,
                         fair_prob=o.fair_prob,
                         fair_odds_decimal=1.0 / o.fair_prob if o.fair_prob else None,
                         fair_odds_american=american(1.0 / o.fair_prob) if o.fair_prob else None,
                         prices=[
-                            BookPrice(bookmaker=book, price_decimal=price, price_american=american(price),
-                                      is_best=price == o.best_price)
+                            BookPrice(
+                                bookmaker=book,
+                                price_decimal=price,
+                                price_american=american(price),
+                                is_best=price == o.best_price,
+                            )
                             for book, price in sorted(o.prices.items(), key=lambda kv: (-kv[1], kv[0]))
                         ],
                     )
@@ -118,8 +145,13 @@ def get_event_history(
             HistorySeriesOut(
                 **{k: v for k, v in s.items() if k != "points"},
                 points=[
-                    HistoryPointOut(price_decimal=p.price, price_american=american(p.price), first_seen=p.first_seen,
-                                    last_seen=p.last_seen, superseded_at=p.superseded_at)
+                    HistoryPointOut(
+                        price_decimal=p.price,
+                        price_american=american(p.price),
+                        first_seen=p.first_seen,
+                        last_seen=p.last_seen,
+                        superseded_at=p.superseded_at,
+                    )
                     for p in s["points"]
                 ],
             )

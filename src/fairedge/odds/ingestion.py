@@ -67,6 +67,9 @@ class IngestReport:
     rejected: list[Rejection] = field(default_factory=list)
 
 
+NormalisedMarket = tuple[MarketIdentity, tuple[str, ...], tuple[float, ...]]
+
+
 class QuoteError(ValueError):
     """Why one quote cannot be stored."""
 
@@ -84,7 +87,7 @@ def _no_duplicates(outcomes: tuple[Outcome, ...]) -> None:
         raise QuoteError("duplicate outcome")
 
 
-def _h2h(event: EventOdds, market: MarketQuote) -> list[tuple[MarketIdentity, tuple[str, ...], tuple[float, ...]]]:
+def _h2h(event: EventOdds, market: MarketQuote) -> list[NormalisedMarket]:
     by_name = {o.name: o for o in market.outcomes}
     if any(o.point is not None for o in market.outcomes):
         raise QuoteError("a point on an h2h market")
@@ -97,10 +100,8 @@ def _h2h(event: EventOdds, market: MarketQuote) -> list[tuple[MarketIdentity, tu
     return [(MarketIdentity(market.key, market.period, 0.0, ""), tuple(expected), prices)]
 
 
-def _spreads(
-    event: EventOdds, market: MarketQuote
-) -> list[tuple[MarketIdentity, tuple[str, ...], tuple[float, ...]]]:
-    # Alternate spreads carry several lines in one market: pair each home line with the away line mirroring it.
+def _spreads(event: EventOdds, market: MarketQuote) -> list[NormalisedMarket]:
+    # Alternate spreads carry several lines in one market: pair each home line with its mirrored away line.
     home = [o for o in market.outcomes if o.name == event.home_team]
     away = {o.point: o for o in market.outcomes if o.name == event.away_team}
     unexpected = {o.name for o in market.outcomes} - {event.home_team, event.away_team}
@@ -108,7 +109,7 @@ def _spreads(
         raise QuoteError(f"unexpected outcomes {sorted(unexpected)}")
     if not home or len(home) != len(away):
         raise QuoteError("missing outcome: spreads need a home and an away line")
-    found = []
+    found: list[NormalisedMarket] = []
     for h in home:
         if h.point is None:
             raise QuoteError("spreads outcome without a point")
@@ -125,14 +126,14 @@ def _spreads(
     return found
 
 
-def _over_under(market: MarketQuote) -> list[tuple[MarketIdentity, tuple[str, ...], tuple[float, ...]]]:
+def _over_under(market: MarketQuote) -> list[NormalisedMarket]:
     # Totals, alternate totals and player props: Over/Under pairs per (player, point).
     groups: dict[tuple[str, float | None], dict[str, Outcome]] = defaultdict(dict)
     for o in market.outcomes:
         if o.name not in OVER_UNDER:
             raise QuoteError(f"unknown market shape: outcome {o.name!r} in an over/under market")
         groups[(o.description or "", o.point)][o.name] = o
-    found = []
+    found: list[NormalisedMarket] = []
     for (player, point), sides in groups.items():
         if point is None:
             raise QuoteError("over/under outcome without a point")
@@ -143,9 +144,7 @@ def _over_under(market: MarketQuote) -> list[tuple[MarketIdentity, tuple[str, ..
     return found
 
 
-def normalise_market(
-    event: EventOdds, market: MarketQuote
-) -> list[tuple[MarketIdentity, tuple[str, ...], tuple[float, ...]]]:
+def normalise_market(event: EventOdds, market: MarketQuote) -> list[NormalisedMarket]:
     """Split a provider market into valid FairEdge markets, or raise QuoteError saying why not."""
     if not market.outcomes:
         raise QuoteError("missing outcome: market has no outcomes")

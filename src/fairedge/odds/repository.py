@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, insert, or_, select, update
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import ARRAY, Select, any_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,8 @@ from fairedge.odds.providers.base import Snapshot
 from fairedge.pricing.fair import SharpBook
 
 PRICE_TOLERANCE = 1e-9
+AnySelect = Select[*tuple[Any, ...]]
+S = TypeVar("S", bound=AnySelect)
 CHUNK = 5000  # bound on bound parameters per statement (SQLite allows 32,766)
 
 
@@ -109,10 +113,47 @@ def upsert_bookmakers(
     )
     session.execute(stmt)
     return dict(
-        session.execute(select(Bookmaker.key, Bookmaker.id).where(Bookmaker.key.in_(list(books))))
-        
-        .all()
+        session.execute(select(Bookmaker.key, Bookmaker.id).where(Bookmaker.key.in_(list(books)))).all()
     )
+
+
+def _in(session: Session, column: Any, values: Sequence[Any]) -> Any:
+    """``column IN values``: one array parameter on PostgreSQL (a 5,000-item IN list costs ~1 s to plan)."""
+    if _dialect(session) == "postgresql":
+        return column == any_(bindparam(f"{column.key}_values", list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def _batches(session: Session, values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    if _dialect(session) == "postgresql":
+        if values:
+            yield values
+        return
+    yield from _chunks(values)
+
+
+MarketKey = tuple[int, str, str, float, str]
+
+
+def _markets_of(session: Session, event_ids: Sequence[int]) -> dict[MarketKey, tuple[int, int]]:
+    """(event, key, period, point, player) → (market id, number of outcomes) for these events."""
+    length = func.jsonb_array_length if _dialect(session) == "postgresql" else func.json_array_length
+    conn = session.connection()
+    found: dict[MarketKey, tuple[int, int]] = {}
+    for batch in _batches(session, event_ids):
+        for mid, eid, key, period, point, player, n in conn.execute(
+            select(
+                Market.id,
+                Market.event_id,
+                Market.key,
+                Market.period,
+                Market.point,
+                Market.player,
+                length(Market.outcomes),
+            ).where(_in(session, Market.event_id, batch))
+        ):
+            found[(eid, key, period, point, player)] = (mid, n)
+    return found
 
 
 def store_snapshot(
@@ -121,6 +162,7 @@ def store_snapshot(
     """Write a validated snapshot: events, markets, changed prices; supersede changed and pulled prices."""
     stats = StoreStats()
     t = snapshot.fetched_at
+    conn = session.connection()
     sport_ids = upsert_sports(session, snapshot)
 
     books: dict[str, tuple[str, str | None]] = {}
@@ -133,9 +175,11 @@ def store_snapshot(
     # Events: remember when each was last seen before this refresh (the superseded prices' last sighting).
     pids = [e.id for e in snapshot.events]
     previous: dict[str, tuple[int, datetime]] = {}
-    for chunk in _chunks(pids):
-        for pid, eid, seen in session.execute(
-            select(Event.provider_id, Event.id, Event.last_seen_at).where(Event.provider_id.in_(chunk))
+    for batch in _batches(session, pids):
+        for pid, eid, seen in conn.execute(
+            select(Event.provider_id, Event.id, Event.last_seen_at).where(
+                _in(session, Event.provider_id, batch)
+            )
         ):
             previous[pid] = (eid, seen)
     event_rows = [
@@ -153,8 +197,8 @@ def store_snapshot(
         }
         for e in snapshot.events
     ]
-    for chunk in _chunks(event_rows, 1000):
-        stmt = _upsert(session, Event).values(list(chunk))
+    if event_rows:
+        stmt = _upsert(session, Event)
         stmt = stmt.on_conflict_do_update(
             index_elements=["provider_id"],
             set_={
@@ -162,135 +206,182 @@ def store_snapshot(
                 for name in ("commence_time", "status", "home_score", "away_score", "last_seen_at")
             },
         )
-        session.execute(stmt)
+        conn.execute(stmt, event_rows)  # executemany: batched by the driver, compiled once
     event_ids: dict[str, int] = {pid: eid for pid, (eid, _) in previous.items()}
     missing = [pid for pid in pids if pid not in event_ids]
-    for chunk in _chunks(missing):
+    for batch in _batches(session, missing):
         event_ids.update(
-            session.execute(select(Event.provider_id, Event.id).where(Event.provider_id.in_(chunk)))
-            
-            .all()
+            conn.execute(
+                select(Event.provider_id, Event.id).where(_in(session, Event.provider_id, batch))
+            ).all()
         )
 
-    # Markets: insert the new ones, then read back ids for every market of these events.
-    market_keys = {}
-    for q in quotes:
-        ident = (event_ids[q.event_id], q.market.key, q.market.period, q.market.point, q.market.player)
-        market_keys.setdefault(ident, q.outcomes)
+    # Markets: insert the new ones, then read back the ids of the new.
     eids = list({event_ids[pid] for pid in pids})
-    market_ids: dict[tuple[int, str, str, float, str], tuple[int, tuple[str, ...]]] = {}
-    for chunk in _chunks(eids):
-        for mid, eid, key, period, point, player, outcomes in session.execute(
-            select(
-                Market.id,
-                Market.event_id,
-                Market.key,
-                Market.period,
-                Market.point,
-                Market.player,
-                Market.outcomes,
-            ).where(Market.event_id.in_(chunk))
-        ):
-            market_ids[(eid, key, period, point, player)] = (mid, tuple(outcomes))
+    markets = _markets_of(session, eids)
+    wanted: dict[MarketKey, tuple[str, ...]] = {}
+    for q in quotes:
+        m = q.market
+        wanted.setdefault((event_ids[q.event_id], m.key, m.period, m.point, m.player), q.outcomes)
     new_markets = [
         {"event_id": k[0], "key": k[1], "period": k[2], "point": k[3], "player": k[4], "outcomes": list(v)}
-        for k, v in market_keys.items()
-        if k not in market_ids
+        for k, v in wanted.items()
+        if k not in markets
     ]
     if new_markets:
-        for chunk in _chunks(new_markets, 1000):
-            session.execute(_upsert(session, Market).values(list(chunk)).on_conflict_do_nothing())
+        conn.execute(_upsert(session, Market).on_conflict_do_nothing(), new_markets)
         stats.new_markets = len(new_markets)
-        new_eids = list({m["event_id"] for m in new_markets})
-        for chunk in _chunks(new_eids):
-            for mid, eid, key, period, point, player, outcomes in session.execute(
-                select(
-                    Market.id,
-                    Market.event_id,
-                    Market.key,
-                    Market.period,
-                    Market.point,
-                    Market.player,
-                    Market.outcomes,
-                ).where(Market.event_id.in_(chunk))
-            ):
-                market_ids[(eid, key, period, point, player)] = (mid, tuple(outcomes))
+        markets.update(_markets_of(session, list({k[0] for k in wanted if k not in markets})))
 
-    # Current prices of these events, to diff against the snapshot.
-    current: dict[tuple[int, int, int], tuple[int, float]] = {}
-    for chunk in _chunks(eids):
-        rows = session.execute(
+    # Current prices of these events, diffed against the snapshot with arrays (150,000 prices a refresh).
+    current = np.empty((0, 5))
+    for batch in _batches(session, eids):
+        stmt = (
             select(Price.market_id, Price.bookmaker_id, Price.outcome_index, Price.id, Price.price)
             .join(Market, Market.id == Price.market_id)
-            .where(Market.event_id.in_(chunk), Price.superseded_at.is_(None))
+            .where(_in(session, Market.event_id, batch), Price.superseded_at.is_(None))
         )
-        for market_id, book_id, index, price_id, price in rows:
-            current[(market_id, book_id, index)] = (price_id, price)
+        current = np.vstack([current, _fetch_matrix(session, stmt, 5)])
 
-    new_rows: list[tuple[int, int, int, float, datetime, datetime]] = []
-    seen: set[tuple[int, int, int]] = set()
+    snap_mid: list[int] = []
+    snap_book: list[int] = []
+    snap_index: list[int] = []
+    snap_price: list[float] = []
+    snap_update: list[datetime] = []
     for q in quotes:
-        eid = event_ids[q.event_id]
-        mid, outcomes = market_ids[(eid, q.market.key, q.market.period, q.market.point, q.market.player)]
-        if outcomes != q.outcomes:
-            continue  # shape conflicts with the stored market (e.g. 2-way vs 3-way); normalise reported none
+        m = q.market
+        mid, n_outcomes = markets[(event_ids[q.event_id], m.key, m.period, m.point, m.player)]
+        if n_outcomes != len(q.outcomes):
+            continue  # e.g. a 2-way quote of a stored 3-way market: outcome indexes would not line up
         book_id = book_ids[q.bookmaker]
         for index, price in enumerate(q.prices):
-            key3 = (mid, book_id, index)
-            if key3 in seen:
-                continue
-            seen.add(key3)
-            old = current.get(key3)
-            if old is not None and abs(old[1] - price) <= PRICE_TOLERANCE:
-                stats.unchanged += 1
-                continue
-            new_rows.append((mid, book_id, index, price, t, q.last_update))
+            snap_mid.append(mid)
+            snap_book.append(book_id)
+            snap_index.append(index)
+            snap_price.append(price)
+            snap_update.append(q.last_update)
+
+    span = max(max(book_ids.values(), default=0), int(current[:, 1].max(initial=0))) + 1
+    cur_key = _price_key(current[:, 0], current[:, 1], current[:, 2], span)
+    snap_key = _price_key(np.asarray(snap_mid), np.asarray(snap_book), np.asarray(snap_index), span)
+    snap_key, first = np.unique(snap_key, return_index=True)  # a quote repeated in one snapshot counts once
+    prices = np.asarray(snap_price, dtype=np.float64)[first]
+    order = np.argsort(cur_key)
+    cur_key, current = cur_key[order], current[order]
+    pos = np.minimum(np.searchsorted(cur_key, snap_key), max(cur_key.size - 1, 0))
+    found = (cur_key[pos] == snap_key) if cur_key.size else np.zeros(snap_key.size, dtype=bool)
+    same = found & (np.abs(current[pos, 4] - prices) <= PRICE_TOLERANCE) if cur_key.size else found
+    stats.unchanged = int(same.sum())
+    new = first[~same]
 
     # Supersede changed prices and pulled lines (current for these events but absent from the snapshot).
-    superseded_by_event: dict[datetime, list[int]] = defaultdict(list)
-    market_event = {mid: key[0] for key, (mid, _) in market_ids.items()}
-    last_seen_by_event = {eid: seen_at for eid, seen_at in previous.values()}
-    changed_keys = {(r[0], r[1], r[2]) for r in new_rows}
-    for key3, (price_id, _price) in current.items():
-        if key3 not in seen or key3 in changed_keys:
-            eid = market_event.get(key3[0])
-            superseded_by_event[last_seen_by_event.get(eid, t) if eid is not None else t].append(price_id)
-    for last_seen, ids in superseded_by_event.items():
-        for chunk in _chunks(ids):
-            session.execute(
-                update(Price).where(Price.id.in_(chunk)).values(superseded_at=t, last_seen=last_seen),
-                execution_options={"synchronize_session": False},
+    # Their last sighting is the event's previous refresh.
+    gone = ~np.isin(cur_key, snap_key)
+    if cur_key.size:
+        gone[pos[found & ~same]] = True
+    last_seen_of_event = dict(previous.values())
+    event_of_market = {mid: key[0] for key, (mid, _) in markets.items()}
+    superseded: dict[datetime, list[int]] = defaultdict(list)
+    for market_id, price_id in zip(
+        current[gone, 0].astype(np.int64).tolist(), current[gone, 3].astype(np.int64).tolist(), strict=True
+    ):
+        superseded[last_seen_of_event.get(event_of_market.get(market_id, -1), t)].append(price_id)
+    for last_seen, ids in superseded.items():
+        for batch in _batches(session, ids):
+            conn.execute(
+                update(Price)
+                .where(_in(session, Price.id, batch))
+                .values(superseded_at=t, last_seen=last_seen)
             )
-            stats.superseded += len(chunk)
+        stats.superseded += len(ids)
 
-    if new_rows:
-        _insert_prices(session, new_rows)
-    stats.inserted = len(new_rows)
+    if new.size:
+        _insert_prices(
+            session,
+            [
+                (snap_mid[i], snap_book[i], snap_index[i], snap_price[i], t, snap_update[i])
+                for i in new.tolist()
+            ],
+        )
+    stats.inserted = int(new.size)
     return stats
+
+
+def _price_key(market: Any, book: Any, index: Any, span: int) -> NDArray[np.int64]:
+    # One int64 per (market, book, outcome): outcome indexes are < 64, book ids < span.
+    return (np.asarray(market, dtype=np.int64) * span + np.asarray(book, dtype=np.int64)) * 64 + np.asarray(
+        index, dtype=np.int64
+    )
+
+
+def _driver(session: Session) -> Any:
+    """The DB-API connection under the session's transaction (psycopg or sqlite3): COPY, executemany."""
+    return session.connection().connection.driver_connection
+
+
+def _fetch_matrix(session: Session, stmt: AnySelect, columns: int) -> NDArray[np.float64]:
+    """Run a numeric query into a (rows, columns) float64 array without building a Python row per result.
+
+    PostgreSQL streams it with COPY … TO STDOUT (text), parsed by numpy; SQLite's cursor is already cheap.
+    """
+    if _dialect(session) == "postgresql":
+        sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+        dbapi = _driver(session)
+        with dbapi.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:
+            data = b"".join(bytes(chunk) for chunk in copy)
+        values = np.array(data.split(), dtype=np.float64)
+    else:
+        rows = session.connection().execute(stmt).all()
+        values = np.array(rows, dtype=np.float64).ravel()
+    return values.reshape(-1, columns)
 
 
 PRICE_COLUMNS = ("market_id", "bookmaker_id", "outcome_index", "price", "first_seen", "last_update")
 
 
 def _insert_prices(session: Session, rows: Sequence[tuple[int, int, int, float, datetime, datetime]]) -> None:
+    """Append price rows: COPY on PostgreSQL, one executemany on SQLite (no ORM objects, no per-row SQL)."""
     if _dialect(session) == "postgresql":
-        # COPY is several times faster than multi-row INSERT for the hundred-thousand-row first refresh.
-        dbapi = session.connection().connection.driver_connection
+        stamps: dict[datetime, str] = {}
+
+        def stamp(value: datetime) -> str:
+            text_value = stamps.get(value)
+            if text_value is None:
+                text_value = stamps[value] = value.isoformat()
+            return text_value
+
+        buffer = "".join(
+            f"{m}\t{b}\t{i}\t{p!r}\t{stamp(first)}\t{stamp(last)}\n" for m, b, i, p, first, last in rows
+        )
+        dbapi = _driver(session)
         with (
             dbapi.cursor() as cursor,
             cursor.copy(f"COPY prices ({', '.join(PRICE_COLUMNS)}) FROM STDIN") as copy,
         ):
-            for row in rows:
-                copy.write_row(row)
+            copy.write(buffer)
         return
-    session.execute(insert(Price), [dict(zip(PRICE_COLUMNS, row, strict=True)) for row in rows])
+    # SQLite stores naive UTC text in SQLAlchemy's DateTime format (what UTCDateTime writes and reads).
+    fmt = "%Y-%m-%d %H:%M:%S.%f"
+    texts: dict[datetime, str] = {}
+
+    def naive(value: datetime) -> str:
+        text_value = texts.get(value)
+        if text_value is None:
+            text_value = texts[value] = value.astimezone(UTC).strftime(fmt)
+        return text_value
+
+    dbapi = _driver(session)
+    dbapi.executemany(
+        f"INSERT INTO prices ({', '.join(PRICE_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",
+        [(m, b, i, p, naive(first), naive(last)) for m, b, i, p, first, last in rows],
+    )
 
 
 # --- reads -------------------------------------------------------------------------------------------------
 
 
 def _epoch(session: Session, column: Any) -> Any:
-    """Seconds since the epoch as a float, computed in the database (the scan wants numbers, not datetimes)."""
+    """Seconds since the epoch as a float, computed in the database (the scan wants numbers)."""
     if _dialect(session) == "postgresql":
         return func.extract("epoch", column)
     return (func.julianday(column) - 2440587.5) * 86400.0
@@ -300,11 +391,11 @@ def _epoch(session: Session, column: Any) -> Any:
 class BoardRows:
     """The current board as columns: one entry per current price of a not-yet-completed event."""
 
-    market_id: list[int]
-    bookmaker_id: list[int]
-    outcome_index: list[int]
-    price: list[float]
-    quoted_at: list[float]  # epoch seconds: the book's last_update, else when we first saw the price
+    market_id: NDArray[np.int64]
+    bookmaker_id: NDArray[np.int64]
+    outcome_index: NDArray[np.int64]
+    price: NDArray[np.float64]
+    quoted_at: NDArray[np.float64]  # epoch seconds: the book's last_update, else when we first saw the price
 
 
 def load_board(session: Session) -> BoardRows:
@@ -315,11 +406,9 @@ def load_board(session: Session) -> BoardRows:
         .join(Event, Event.id == Market.event_id)
         .where(Price.superseded_at.is_(None), Event.status != "completed", ~Market.key.endswith("_lay"))
     )
-    rows = session.execute(stmt).all()
-    if not rows:
-        return BoardRows([], [], [], [], [])
-    m, b, o, p, q = (list(col) for col in zip(*rows, strict=True))
-    return BoardRows(m, b, o, p, [float(x) for x in q])
+    board = _fetch_matrix(session, stmt, 5)
+    ints = board[:, :3].astype(np.int64)
+    return BoardRows(ints[:, 0], ints[:, 1], ints[:, 2], board[:, 3].copy(), board[:, 4].copy())
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,8 +427,9 @@ def markets_by_id(session: Session, ids: Iterable[int]) -> dict[int, MarketInfo]
     id_list = list(set(ids))
     for chunk in _chunks(id_list):
         for row in session.execute(select(Market).where(Market.id.in_(chunk))).scalars():
-            found[row.id] = MarketInfo(row.id, row.event_id, row.key, row.period, row.point, row.player,
-                                       tuple(row.outcomes))
+            found[row.id] = MarketInfo(
+                row.id, row.event_id, row.key, row.period, row.point, row.player, tuple(row.outcomes)
+            )
     return found
 
 
@@ -353,18 +443,14 @@ class MarketShape:
     player: str
 
 
-def market_shapes(session: Session, ids: Iterable[int]) -> list[MarketShape]:
-    id_list = list(set(ids))
-    found = []
-    for chunk in _chunks(id_list):
-        found.extend(
-            MarketShape(*row)
-            for row in session.execute(
-                select(Market.id, Market.event_id, Market.key, Market.period, Market.point, Market.player)
-                .where(Market.id.in_(chunk))
-            )
-        )
-    return found
+def line_market_shapes(session: Session) -> list[MarketShape]:
+    """Markets with a line (spreads, totals, props) of events not completed: what the middle search needs."""
+    stmt = (
+        select(Market.id, Market.event_id, Market.key, Market.period, Market.point, Market.player)
+        .join(Event, Event.id == Market.event_id)
+        .where(Event.status != "completed", ~Market.key.startswith("h2h"))
+    )
+    return [MarketShape(*row) for row in session.connection().execute(stmt)]
 
 
 def all_bookmakers(session: Session) -> list[Bookmaker]:
@@ -400,10 +486,12 @@ def list_sports(session: Session) -> list[tuple[Sport, int]]:
     return [(s, int(n)) for s, n in session.execute(stmt)]
 
 
-def sport_filter(stmt: Select[Any], sport: str | None, league: str | None) -> Select[Any]:
+def sport_filter(stmt: S, sport: str | None, league: str | None) -> S:
     """``sport`` matches the group (basketball) or key prefix; ``league`` the sport key or its title (NBA)."""
     if sport:
-        stmt = stmt.where(or_(func.lower(Sport.group_name) == sport.lower(), Sport.key.startswith(sport.lower() + "_")))
+        stmt = stmt.where(
+            or_(func.lower(Sport.group_name) == sport.lower(), Sport.key.startswith(sport.lower() + "_"))
+        )
     if league:
         stmt = stmt.where(or_(Sport.key == league, func.lower(Sport.title) == league.lower()))
     return stmt
@@ -430,7 +518,7 @@ def list_events(
         stmt = stmt.where(Event.commence_time <= commence_to)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = session.execute(stmt.order_by(Event.commence_time, Event.id).offset(offset).limit(limit)).all()
-    return list(rows), int(total)
+    return [(e, s) for e, s in rows], int(total)
 
 
 def get_event(session: Session, event_id: int) -> tuple[Event, Sport] | None:
@@ -464,5 +552,7 @@ def event_history(
         stmt = stmt.where(Market.key == market_key)
     if bookmaker:
         stmt = stmt.where(Bookmaker.key == bookmaker)
-    stmt = stmt.order_by(Market.key, Market.point, Bookmaker.key, Price.outcome_index, Price.first_seen).limit(limit)
+    stmt = stmt.order_by(
+        Market.key, Market.point, Bookmaker.key, Price.outcome_index, Price.first_seen
+    ).limit(limit)
     return list(session.execute(stmt))

@@ -102,7 +102,9 @@ class BoardMarket:
     updated: dict[str, datetime]  # bookmaker → when the book last updated the quote
 
 
-def event_board(session: Session, event_id: int, *, method: str = "shin") -> tuple[Event, Sport, list[BoardMarket]]:
+def event_board(
+    session: Session, event_id: int, *, method: str = "shin"
+) -> tuple[Event, Sport, list[BoardMarket]]:
     """Every book's current price per outcome, the best price and the fair line of each market."""
     _check_method(method)
     event, sport = get_event(session, event_id)
@@ -114,10 +116,18 @@ def event_board(session: Session, event_id: int, *, method: str = "shin") -> tup
         board = markets.get(market.id)
         if board is None:
             board = BoardMarket(
-                market.id, market.key, market.period, None if market.key.startswith("h2h") else market.point,
+                market.id,
+                market.key,
+                market.period,
+                None if market.key.startswith("h2h") else market.point,
                 market.player,
-                [BoardOutcome(name, _outcome_point(market.key, market.point, i)) for i, name in enumerate(market.outcomes)],
-                "none", [], {},
+                [
+                    BoardOutcome(name, _outcome_point(market.key, market.point, i))
+                    for i, name in enumerate(market.outcomes)
+                ],
+                "none",
+                [],
+                {},
             )
             markets[market.id] = board
         if price.outcome_index < len(board.outcomes):
@@ -131,7 +141,9 @@ def event_board(session: Session, event_id: int, *, method: str = "shin") -> tup
         for outcome in board.outcomes:
             if outcome.prices:
                 outcome.best_price = max(outcome.prices.values())
-                outcome.best_bookmakers = sorted(k for k, v in outcome.prices.items() if v == outcome.best_price)
+                outcome.best_bookmakers = sorted(
+                    k for k, v in outcome.prices.items() if v == outcome.best_price
+                )
     _fair(markets, quotes, sharp, commission, method)
     return event, sport, list(markets.values())
 
@@ -145,8 +157,11 @@ def _outcome_point(key: str, point: float, index: int) -> float | None:
 
 
 def _fair(
-    markets: dict[int, BoardMarket], quotes: dict[tuple[int, str], dict[int, float]],
-    sharp: dict[int, dict[str, tuple[float, float]]], commission: dict[str, float], method: str,
+    markets: dict[int, BoardMarket],
+    quotes: dict[tuple[int, str], dict[int, float]],
+    sharp: dict[int, dict[str, tuple[float, float]]],
+    commission: dict[str, float],
+    method: str,
 ) -> None:
     if not quotes:
         return
@@ -164,7 +179,9 @@ def _fair(
     line = fair_line(odds, market_index, weights, n_markets=len(ids), method=method, commission=comm)
     for mid, board in markets.items():
         i = position[mid]
-        board.fair_source = {SOURCE_SHARP: "sharp", SOURCE_CONSENSUS: "consensus"}.get(int(line.source[i]), "none")
+        board.fair_source = {SOURCE_SHARP: "sharp", SOURCE_CONSENSUS: "consensus"}.get(
+            int(line.source[i]), "none"
+        )
         board.sharp_books = sorted(sharp.get(mid, {})) if board.fair_source == "sharp" else []
         for k, outcome in enumerate(board.outcomes):
             value = float(line.prob[i, k])
@@ -191,7 +208,10 @@ def event_history(
         entry = series.get(key)
         if entry is None:
             entry = {
-                "market_id": m.id, "market": m.key, "period": m.period, "player": m.player or None,
+                "market_id": m.id,
+                "market": m.key,
+                "period": m.period,
+                "player": m.player or None,
                 "point": _outcome_point(m.key, m.point, price.outcome_index),
                 "bookmaker": book.key,
                 "outcome": m.outcomes[price.outcome_index] if price.outcome_index < len(m.outcomes) else "",

@@ -14,7 +14,9 @@ from fairedge.odds.service import refresh_odds
 from fairedge.pricing.fair import SharpBook
 
 
-def odds_refresh(factory: sessionmaker[Session], provider: OddsProvider, sharp: Sequence[SharpBook]) -> dict[str, Any]:
+def odds_refresh(
+    factory: sessionmaker[Session], provider: OddsProvider, sharp: Sequence[SharpBook]
+) -> dict[str, Any]:
     with session_scope(factory) as session:
         report = refresh_odds(session, provider, sharp=sharp)
     metrics.ODDS_LAST_REFRESH.labels(provider=provider.name).set(report.fetched_at.timestamp())

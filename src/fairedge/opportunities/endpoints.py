@@ -22,10 +22,16 @@ def list_opportunities(
     page: PageDep,
     kind: Literal["ev", "arbitrage", "middle"] | None = None,
     sport: Annotated[str | None, Query(max_length=64, description="Sport group, e.g. basketball.")] = None,
-    league: Annotated[str | None, Query(max_length=64, description="Sport key (basketball_nba) or title.")] = None,
-    market: Annotated[str | None, Query(max_length=64, description="Market key: h2h, spreads, totals…")] = None,
+    league: Annotated[
+        str | None, Query(max_length=64, description="Sport key (basketball_nba) or title.")
+    ] = None,
+    market: Annotated[
+        str | None, Query(max_length=64, description="Market key: h2h, spreads, totals…")
+    ] = None,
     bookmaker: Annotated[str | None, Query(max_length=64)] = None,
-    min_ev: Annotated[float | None, Query(ge=-1, le=100, description="Minimum EV as a fraction (0.02 = 2%).")] = None,
+    min_ev: Annotated[
+        float | None, Query(ge=-1, le=100, description="Minimum EV as a fraction (0.02 = 2%).")
+    ] = None,
     max_age_seconds: Annotated[float | None, Query(ge=0, le=86_400 * 30)] = None,
     method: Annotated[str | None, Query(max_length=32, description="Devig method of the fair line.")] = None,
     event_id: Annotated[int | None, Query(ge=1)] = None,
@@ -40,10 +46,20 @@ def list_opportunities(
             details={"parameter": "method", "allowed": list(methods)},
         )
     filters = OpportunityFilter(
-        kind=kind, sport=sport, league=league, market=market, bookmaker=bookmaker, min_ev=min_ev,
-        max_age_seconds=max_age_seconds, method=chosen, event_id=event_id, include_ended=include_ended,
+        kind=kind,
+        sport=sport,
+        league=league,
+        market=market,
+        bookmaker=bookmaker,
+        min_ev=min_ev,
+        max_age_seconds=max_age_seconds,
+        method=chosen,
+        event_id=event_id,
+        include_ended=include_ended,
     )
-    rows, total = service.list_opportunities(session, filters, sort=sort, offset=page.offset, limit=page.limit)
+    rows, total = service.list_opportunities(
+        session, filters, sort=sort, offset=page.offset, limit=page.limit
+    )
     return OpportunityPage(
         items=[OpportunityOut.build(o, e, s) for o, e, s in rows],
         page=page.meta(total),

@@ -46,7 +46,9 @@ class Opportunity(Base):
     ev: Mapped[float] = mapped_column(Float)  # EV per unit staked; arbitrage: guaranteed profit margin
     kelly: Mapped[float | None] = mapped_column(Float)
     devig_method: Mapped[str | None] = mapped_column(String(32))
-    sharp_books: Mapped[list[str]] = mapped_column(PortableJSON)  # books behind the fair line, or ["consensus"]
+    sharp_books: Mapped[list[str]] = mapped_column(
+        PortableJSON
+    )  # books behind the fair line, or ["consensus"]
     hold: Mapped[float | None] = mapped_column(Float)
     quote_age_seconds: Mapped[float] = mapped_column(Float)
     commence_time: Mapped[datetime]

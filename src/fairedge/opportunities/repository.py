@@ -93,7 +93,7 @@ SORTS: dict[str, Any] = {
 }
 
 
-def _filtered(f: OpportunityFilter) -> Select[Any]:
+def _filtered(f: OpportunityFilter) -> Select[Opportunity, Event, Sport]:
     stmt = (
         select(Opportunity, Event, Sport)
         .join(Event, Event.id == Opportunity.event_id)

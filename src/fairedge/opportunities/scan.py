@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from fairedge.pricing.arbitrage import arbitrage_margin, arbitrage_stakes
 from fairedge.pricing.ev import ev as expected_value
 from fairedge.pricing.ev import hold as market_hold
 from fairedge.pricing.fair import SOURCE_NONE, SOURCE_SHARP, fair_line
-from fairedge.pricing.odds import net_of_commission
 from fairedge.pricing.kelly import kelly
 from fairedge.pricing.middles import middle_outcome, middle_window
+from fairedge.pricing.odds import net_of_commission
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -103,8 +103,14 @@ class Quotes:
 
 
 def build_quotes(
-    market_id: list[int], bookmaker_id: list[int], outcome_index: list[int], price: list[float],
-    quoted_at: list[float], *, board_time: float, books: BookTable,
+    market_id: ArrayLike,
+    bookmaker_id: ArrayLike,
+    outcome_index: ArrayLike,
+    price: ArrayLike,
+    quoted_at: ArrayLike,
+    *,
+    board_time: float,
+    books: BookTable,
 ) -> Quotes:
     m = np.asarray(market_id, dtype=np.int64)
     b = np.asarray(bookmaker_id, dtype=np.int64)
@@ -128,9 +134,7 @@ def build_quotes(
     )
 
 
-def scan(
-    quotes: Quotes, books: BookTable, shapes: dict[int, Shape], config: ScanConfig
-) -> list[Found]:
+def scan(quotes: Quotes, books: BookTable, shapes: dict[int, Shape], config: ScanConfig) -> list[Found]:
     if quotes.odds.shape[0] == 0:
         return []
     n_markets = quotes.market_ids.size
@@ -139,8 +143,13 @@ def scan(
     fair_by_method = {}
     for method in config.methods:
         line = fair_line(
-            quotes.odds, quotes.market_index, books.weight[quotes.book], n_markets=n_markets, method=method,
-            commission=books.commission[quotes.book], age_seconds=quotes.age,
+            quotes.odds,
+            quotes.market_index,
+            books.weight[quotes.book],
+            n_markets=n_markets,
+            method=method,
+            commission=books.commission[quotes.book],
+            age_seconds=quotes.age,
             max_age_seconds=config.max_age_seconds,
         )
         fair_by_method[method] = line
@@ -154,12 +163,17 @@ def scan(
 
 
 def _ev_bets(
-    quotes: Quotes, books: BookTable, fair: F64, source: NDArray[Any], fresh: NDArray[np.bool_], method: str,
+    quotes: Quotes,
+    books: BookTable,
+    fair: F64,
+    source: NDArray[Any],
+    fresh: NDArray[np.bool_],
+    method: str,
     config: ScanConfig,
 ) -> list[Found]:
     prob = fair[quotes.market_index]  # (rows, width)
     with np.errstate(invalid="ignore"):
-        ev = expected_value(prob, np.where(np.isnan(quotes.net), 1.0, quotes.net))
+        ev = expected_value(prob, quotes.net)
         mask = (ev >= config.min_ev) & np.isfinite(ev) & fresh[:, None] & ~np.isnan(quotes.odds)
     mask &= (source[quotes.market_index] != SOURCE_NONE)[:, None]
     rows, cols = np.nonzero(mask)
@@ -187,8 +201,11 @@ def _ev_bets(
                 kelly=float(stakes[i]),
                 devig_method=method,
                 hold=float(holds[i]),
-                details={"fair_odds": 1.0 / p, "net_price": float(quotes.net[r, c]),
-                         "source": "sharp" if source[quotes.market_index[r]] == SOURCE_SHARP else "consensus"},
+                details={
+                    "fair_odds": 1.0 / p,
+                    "net_price": float(quotes.net[r, c]),
+                    "source": "sharp" if source[quotes.market_index[r]] == SOURCE_SHARP else "consensus",
+                },
             )
         )
     return out
@@ -246,9 +263,14 @@ def _arbitrages(
                 quote_age_seconds=float(quotes.age[legs_rows].max()),
                 details={
                     "legs": [
-                        {"outcome_index": k, "bookmaker": legs_books[k],
-                         "price": float(quotes.odds[legs_rows[k], k]), "net_price": float(best[mi, k]),
-                         "stake": float(stakes.stakes[k]), "payout": float(stakes.payouts[k])}
+                        {
+                            "outcome_index": k,
+                            "bookmaker": legs_books[k],
+                            "price": float(quotes.odds[legs_rows[k], k]),
+                            "net_price": float(best[mi, k]),
+                            "stake": float(stakes.stakes[k]),
+                            "payout": float(stakes.payouts[k]),
+                        }
                         for k in range(n)
                     ],
                     "bankroll": config.bankroll,
@@ -260,12 +282,18 @@ def _arbitrages(
 
 
 def _middles(
-    quotes: Quotes, books: BookTable, shapes: dict[int, Shape], best: F64, best_row: I64, fair: F64 | None,
+    quotes: Quotes,
+    books: BookTable,
+    shapes: dict[int, Shape],
+    best: F64,
+    best_row: I64,
+    fair: F64 | None,
     config: ScanConfig,
 ) -> list[Found]:
     ids = quotes.market_ids.tolist()
     candidates = [
-        (i, shapes[mid]) for i, mid in enumerate(ids)
+        (i, shapes[mid])
+        for i, mid in enumerate(ids)
         if mid in shapes and shapes[mid].key != "h2h" and not shapes[mid].key.startswith("h2h")
     ]
     if len(candidates) < 2:
@@ -303,14 +331,36 @@ def _middles(
             loss = middle_outcome(np.where(ok, d_a, 2.0), np.where(ok, d_b, 2.0), config.bankroll).loss_if_not
         ok &= loss >= -config.middle_max_loss * config.bankroll
         for k in np.nonzero(ok)[0].tolist():
-            out.append(_middle(quotes, books, best, best_row, fair, int(m_lo[k]), int(m_hi[k]),
-                               float(lo_line[k]), float(hi_line[k]), bool(is_spread[lo_i[k]]), config))
+            out.append(
+                _middle(
+                    quotes,
+                    books,
+                    best,
+                    best_row,
+                    fair,
+                    int(m_lo[k]),
+                    int(m_hi[k]),
+                    float(lo_line[k]),
+                    float(hi_line[k]),
+                    bool(is_spread[lo_i[k]]),
+                    config,
+                )
+            )
     return out
 
 
 def _middle(
-    quotes: Quotes, books: BookTable, best: F64, best_row: I64, fair: F64 | None, m_lo: int, m_hi: int,
-    lo_line: float, hi_line: float, spread: bool, config: ScanConfig,
+    quotes: Quotes,
+    books: BookTable,
+    best: F64,
+    best_row: I64,
+    fair: F64 | None,
+    m_lo: int,
+    m_hi: int,
+    lo_line: float,
+    hi_line: float,
+    spread: bool,
+    config: ScanConfig,
 ) -> Found:
     row_a, row_b = int(best_row[m_lo, 0]), int(best_row[m_hi, 1])
     d_a, d_b = float(best[m_lo, 0]), float(best[m_hi, 1])
@@ -339,10 +389,22 @@ def _middle(
             "axis": "home_margin" if spread else "total",
             "window": [lo_line, hi_line],  # both legs win when lo < result < hi
             "legs": [
-                {"market_id": id_a, "outcome_index": 0, "bookmaker": book_a, "price": float(quotes.odds[row_a, 0]),
-                 "net_price": d_a, "stake": stake_a},
-                {"market_id": id_b, "outcome_index": 1, "bookmaker": book_b, "price": float(quotes.odds[row_b, 1]),
-                 "net_price": d_b, "stake": stake_b},
+                {
+                    "market_id": id_a,
+                    "outcome_index": 0,
+                    "bookmaker": book_a,
+                    "price": float(quotes.odds[row_a, 0]),
+                    "net_price": d_a,
+                    "stake": stake_a,
+                },
+                {
+                    "market_id": id_b,
+                    "outcome_index": 1,
+                    "bookmaker": book_b,
+                    "price": float(quotes.odds[row_b, 1]),
+                    "net_price": d_b,
+                    "stake": stake_b,
+                },
             ],
             "bankroll": bankroll,
             "payout_if_middle": float(outcome.payout_if_middle),
@@ -353,7 +415,11 @@ def _middle(
 
 
 def _attach_sharp_books(
-    found: list[Found], quotes: Quotes, books: BookTable, fresh: NDArray[np.bool_], fair_by_method: dict[str, Any]
+    found: list[Found],
+    quotes: Quotes,
+    books: BookTable,
+    fresh: NDArray[np.bool_],
+    fair_by_method: dict[str, Any],
 ) -> None:
     """Name the books behind each opportunity's fair line (or "consensus") — only for markets with a find."""
     if not found:

@@ -58,7 +58,7 @@ class OpportunityOut(BaseModel):
         end = opp.ended_at or opp.last_seen
         return cls(
             id=opp.id,
-            kind=opp.kind,  # type: ignore[arg-type]
+            kind=opp.kind,
             active=opp.active,
             event=event_ref(event, sport),
             market=opp.market_key,

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from fairedge.errors import NotFound
 from fairedge.observability import metrics
 from fairedge.odds import repository as odds_repo
+from fairedge.odds.models import Event, Sport
 from fairedge.opportunities import repository
 from fairedge.opportunities.models import Opportunity
 from fairedge.opportunities.repository import OpportunityFilter
 from fairedge.opportunities.scan import BookTable, Found, ScanConfig, Shape, build_quotes, scan
-from fairedge.odds.models import Event, Sport
 
 log = structlog.get_logger(__name__)
 
@@ -42,18 +42,26 @@ def run_scan(session: Session, config: ScanConfig, *, now: datetime | None = Non
     now = now or board_time or datetime.now(UTC)
     board = odds_repo.load_board(session)
     books = BookTable.build(
-        [(b.id, b.key, b.sharp_weight if b.is_sharp else 0.0, b.commission) for b in odds_repo.all_bookmakers(session)]
+        [
+            (b.id, b.key, b.sharp_weight if b.is_sharp else 0.0, b.commission)
+            for b in odds_repo.all_bookmakers(session)
+        ]
     )
     found: list[Found] = []
     quotes = None
-    if board.price:
+    if board.price.size:
         quotes = build_quotes(
-            board.market_id, board.bookmaker_id, board.outcome_index, board.price, board.quoted_at,
-            board_time=(board_time or now).timestamp(), books=books,
+            board.market_id,
+            board.bookmaker_id,
+            board.outcome_index,
+            board.price,
+            board.quoted_at,
+            board_time=(board_time or now).timestamp(),
+            books=books,
         )
         shapes = {
             s.id: Shape(s.event_id, s.key, s.period, s.point, s.player)
-            for s in odds_repo.market_shapes(session, quotes.market_ids.tolist())
+            for s in odds_repo.line_market_shapes(session)
         }
         found = scan(quotes, books, shapes, config)
     rows = _rows(session, found)
@@ -76,8 +84,14 @@ def run_scan(session: Session, config: ScanConfig, *, now: datetime | None = Non
         seconds=time.perf_counter() - started,
         board_time=board_time,
     )
-    log.info("scan_completed", prices=report.prices, found=counts, inserted=stats.inserted,
-             closed=stats.closed, duration_ms=round(report.seconds * 1000, 1))
+    log.info(
+        "scan_completed",
+        prices=report.prices,
+        found=counts,
+        inserted=stats.inserted,
+        closed=stats.closed,
+        duration_ms=round(report.seconds * 1000, 1),
+    )
     return report
 
 
@@ -125,7 +139,9 @@ def outcome_point(market: odds_repo.MarketInfo, index: int) -> float | None:
     return market.point
 
 
-def _describe(f: Found, market: odds_repo.MarketInfo, markets: dict[int, odds_repo.MarketInfo]) -> tuple[str, float | None]:
+def _describe(
+    f: Found, market: odds_repo.MarketInfo, markets: dict[int, odds_repo.MarketInfo]
+) -> tuple[str, float | None]:
     if f.kind == "ev":
         return _name(market, f.outcome_index), outcome_point(market, f.outcome_index)
     if f.kind == "arbitrage":
@@ -147,8 +163,14 @@ def _with_leg_names(f: Found, markets: dict[int, odds_repo.MarketInfo]) -> dict[
         for leg in details["legs"]:
             market = markets.get(leg.get("market_id", f.market_id), markets[f.market_id])
             index = leg["outcome_index"]
-            legs.append({**leg, "market_id": market.id, "outcome": _name(market, index),
-                         "point": outcome_point(market, index)})
+            legs.append(
+                {
+                    **leg,
+                    "market_id": market.id,
+                    "outcome": _name(market, index),
+                    "point": outcome_point(market, index),
+                }
+            )
         details["legs"] = legs
     return details
 

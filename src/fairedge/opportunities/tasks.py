@@ -14,4 +14,9 @@ from fairedge.opportunities.service import run_scan
 def ev_calculation(factory: sessionmaker[Session], config: ScanConfig) -> dict[str, Any]:
     with session_scope(factory) as session:
         report = run_scan(session, config)
-    return {"prices": report.prices, "found": report.found, "closed": report.closed, "seconds": report.seconds}
+    return {
+        "prices": report.prices,
+        "found": report.found,
+        "closed": report.closed,
+        "seconds": report.seconds,
+    }

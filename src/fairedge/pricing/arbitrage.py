@@ -20,8 +20,9 @@ def best_prices(
 
     ``odds`` is ``(rows, width)``, one row per book quote, NaN where a book has no price. Without
     ``market_index`` all rows belong to one market and the result is ``(width,)``; with it, rows are grouped
-    by market and the result is ``(n_markets, width)``. Row index ``-1`` and price NaN where nobody prices the
-    outcome; ties go to the lowest row. Grouped with ``np.maximum.at`` / ``np.minimum.at``, no loop per market.
+    by market and the result is ``(n_markets, width)``. Row index ``-1`` and price NaN where nobody prices
+    the outcome; ties go to the lowest row. Grouped with ``np.maximum.at`` / ``np.minimum.at``, no loop per
+    market.
     """
     d = validate_decimal(odds, allow_nan=True)
     if d.ndim != 2:
@@ -80,7 +81,9 @@ class ArbitrageStakes:
         return self.guaranteed_profit > 0
 
 
-def arbitrage_stakes(best_odds: ArrayLike, bankroll: float, stake_unit: float | None = None) -> ArbitrageStakes:
+def arbitrage_stakes(
+    best_odds: ArrayLike, bankroll: float, stake_unit: float | None = None
+) -> ArbitrageStakes:
     """Equal-payout stakes ``s_i = B·(1/d_i)/Σ_j(1/d_j)`` for one market's best prices (1-D).
 
     Every outcome then returns ``B/Σ(1/d_j)``, so the profit ``B/Σ − B`` is the same whatever wins. With

@@ -3,18 +3,18 @@
 Notation (see ``shared/reference/devig-methods.md``): decimal odds ``d_i``, inverse odds ``π_i = 1/d_i``,
 booksum ``Π = Σ π_i``, margin ``M = Π − 1``, ``n`` outcomes, fair probabilities ``p_i`` with ``Σ p_i = 1``.
 
-=================  ===================================================================  =====================
-method             formula                                                               source
-=================  ===================================================================  =====================
-multiplicative     ``p_i = π_i / Π``                                                     basic normalisation
-additive           ``p_i = π_i − M/n`` (refused when some ``p_i < 0``)                  Buchdahl; penaltyblog
-power              ``p_i = π_i^k``, ``Σ π_i^k = 1``                                      Buchdahl ("logarithmic")
-shin               ``p_i = (√(z² + 4(1−z)π_i²/Π) − z) / (2(1−z))``, ``z ∈ [0, 1)``       Shin (1992, 1993)
-odds_ratio         ``p_i = π_i / (c + π_i − cπ_i)``, i.e. ``odds(p_i) = odds(π_i)/c``     Cheung (2015); Buchdahl
-probit             ``p_i = Φ(Φ⁻¹(π_i) − c)``                                             R package ``implied``
-worst_case         per outcome ``min`` over ``methods`` (does not sum to 1)             Crazy Ninja Odds
-blend              ``Σ_m w_m p_i^(m) / Σ_m w_m`` over ``weights``                        FairEdge
-=================  ===================================================================  =====================
+==============  ==================================================================  ========================
+method          formula                                                             source
+==============  ==================================================================  ========================
+multiplicative  ``p_i = π_i / Π``                                                   basic normalisation
+additive        ``p_i = π_i − M/n`` (refused when some ``p_i < 0``)                 Buchdahl; penaltyblog
+power           ``p_i = π_i^k``, ``Σ π_i^k = 1``                                    Buchdahl ("logarithmic")
+shin            ``p_i = (√(z² + 4(1−z)π_i²/Π) − z) / (2(1−z))``, ``z ∈ [0, 1)``     Shin (1992, 1993)
+odds_ratio      ``p_i = π_i / (c + π_i − cπ_i)``, i.e. ``odds(p_i) = odds(π_i)/c``  Cheung (2015); Buchdahl
+probit          ``p_i = Φ(Φ⁻¹(π_i) − c)``                                           R package ``implied``
+worst_case      per outcome ``min`` over ``methods`` (does not sum to 1)            Crazy Ninja Odds
+blend           ``Σ_m w_m p_i^(m) / Σ_m w_m`` over ``weights``                      FairEdge
+==============  ==================================================================  ========================
 
 Batches are 2-D ``(markets, width)`` arrays, narrower markets padded with NaN (normally on the right; NaN
 anywhere is treated as "no such outcome"). Rows are grouped by outcome count, transposed to outcome-major
@@ -49,13 +49,16 @@ __all__ = [
 BASE_METHODS: tuple[str, ...] = ("multiplicative", "additive", "power", "shin", "odds_ratio", "probit")
 """The single-formula methods; ``worst_case`` defaults to all of them and ``blend`` draws from them."""
 
-METHODS: tuple[str, ...] = (*BASE_METHODS, "worst_case", "blend")
-"""Every accepted canonical method name. ``blend`` needs ``weights``; ``worst_case`` takes ``methods``."""
+METHODS: tuple[str, ...] = (*BASE_METHODS, "worst_case")
+"""The methods usable by name alone (what callers validate user input against; ``worst_case`` takes
+``methods``). :func:`devig` also accepts ``"blend"``, which needs ``weights`` and so is not listed here."""
+
+_ALL_METHODS: tuple[str, ...] = (*METHODS, "blend")
 
 ALIASES: dict[str, str] = {
-    # Plain "logarithmic" follows penaltyblog, whose ``logarithmic`` shifts log-odds by a constant, which is the
-    # odds-ratio model (logit p = logit π − ln c). Buchdahl uses the same word for the power method: ask for
-    # "buchdahl_logarithmic" (or "power") to get that one.
+    # Plain "logarithmic" follows penaltyblog, whose ``logarithmic`` shifts log-odds by a constant: that is
+    # the odds-ratio model (logit p = logit π − ln c). Buchdahl uses the same word for the power method:
+    # ask for "buchdahl_logarithmic" (or "power") to get that one.
     "logarithmic": "odds_ratio",
     "penaltyblog_logarithmic": "odds_ratio",
     "buchdahl_logarithmic": "power",
@@ -90,13 +93,16 @@ class ConvergenceError(DevigError):
 
 
 def canonical_method(name: str) -> str:
-    """Resolve ``name`` (case-insensitive, ``-``/space = ``_``, :data:`ALIASES`) to a :data:`METHODS` entry."""
+    """Resolve ``name`` (any case, ``-``/space for ``_``, :data:`ALIASES`) to ``"blend"`` or a
+    :data:`METHODS` entry."""
     key = name.strip().lower()
     key = ALIASES.get(key, key).replace("-", "_").replace(" ", "_")
     key = ALIASES.get(key, key)
-    if key not in METHODS:
-        choices = ", ".join(METHODS)
-        raise ValueError(f"unknown devig method {name!r}: choose from {choices} (aliases: {', '.join(ALIASES)})")
+    if key not in _ALL_METHODS:
+        choices = ", ".join(_ALL_METHODS)
+        raise ValueError(
+            f"unknown devig method {name!r}: choose from {choices} (aliases: {', '.join(ALIASES)})"
+        )
     return key
 
 
@@ -110,7 +116,7 @@ def devig(
     max_iter: int = 100,
     on_error: OnError = "raise",
 ) -> FloatArray:
-    """Fair probabilities for one market (1-D ``d``) or a batch (2-D, NaN-padded rows), same shape as the input.
+    """Fair probabilities for one market (1-D) or a batch (2-D, NaN-padded rows), same shape as the input.
 
     Formulas: see the module table. Every valid row of a single method sums to 1 (iterative methods to
     ``tol``), keeps the order of the implied probabilities, and a zero-margin row comes back unchanged
@@ -143,7 +149,8 @@ def devig(
     if name == "worst_case":
         chosen = _base_methods(methods if methods is not None else BASE_METHODS, "methods")
         parts = [devig(decimal_odds, m, tol=tol, max_iter=max_iter, on_error=on_error) for m in chosen]
-        return np.minimum.reduce(parts)  # NaN (failed row) propagates, as documented
+        worst: FloatArray = np.minimum.reduce(parts)  # NaN (failed row) propagates, as documented
+        return worst
     if name == "blend":
         if not weights:
             raise ValueError("method='blend' needs weights, e.g. weights={'shin': 1.0, 'power': 1.0}")
@@ -156,7 +163,8 @@ def devig(
             for wk, m in zip(w.tolist(), keys, strict=True)
             if wk > 0
         )
-        return np.asarray(total, dtype=np.float64) / w.sum()
+        blended: FloatArray = np.asarray(total, dtype=np.float64) / float(w.sum())
+        return blended
 
     d = np.asarray(decimal_odds, dtype=np.float64)
     if d.ndim not in (1, 2):
@@ -193,7 +201,7 @@ def _raise_failure(name: str, batch: FloatArray, codes: NDArray[np.int8], ndim: 
 def _devig_batch(
     name: str, batch: FloatArray, original: FloatArray, tol: float, max_iter: int
 ) -> tuple[FloatArray, NDArray[np.int8]]:
-    """Validate, group rows by outcome count and run one method; returns (probabilities, failure code per row)."""
+    """Validate, group rows by outcome count, run one method: (probabilities, failure code per row)."""
     rows, width = batch.shape
     if width >= 2:
         dense = _blocked(name, batch, tol, max_iter)  # fast path: no padding anywhere
@@ -263,7 +271,7 @@ def _dense(name: str, pi: FloatArray, tol: float, max_iter: int) -> tuple[FloatA
     if name == "shin":
         codes[margin < -tol] = _ARBITRAGE
         if n == 2:
-            # Two outcomes: Shin's p equals additive's (z = M(D² − Π)/(Π(D² − 1)), D = π₁ − π₂; Jullien & Salanié).
+            # Two outcomes: Shin equals additive (z = M(D² − Π)/(Π(D² − 1)), D = π₁ − π₂; Jullien & Salanié).
             return pi - margin / 2.0, codes
         probs, converged = _shin(pi, booksum, codes == _OK, tol, max_iter)
     elif name == "odds_ratio":
@@ -276,8 +284,15 @@ def _dense(name: str, pi: FloatArray, tol: float, max_iter: int) -> tuple[FloatA
     elif name == "probit":
         z = ndtri(pi)
         if n == 2:
-            # Φ(x₁ − c) + Φ(x₂ − c) = 1 at c = (x₁ + x₂)/2, by the symmetry of Φ.
-            return ndtr(z - z.sum(axis=0) / 2.0), codes
+            # Φ(x₁ − c) + Φ(x₂ − c) = 1 at c = (x₁ + x₂)/2 by the symmetry of Φ, so p₁ = Φ((x₁ − x₂)/2).
+            # One Φ per market: the smaller probability directly (full relative precision), the larger
+            # as 1 minus it.
+            half = 0.5 * (z[0] - z[1])
+            smaller = ndtr(-np.abs(half))
+            larger = 1.0 - smaller
+            return np.stack(
+                (np.where(half < 0.0, smaller, larger), np.where(half < 0.0, larger, smaller))
+            ), codes
         probs, converged = _probit(z, margin, tol, max_iter)
     elif name == "power":
         probs, converged = _power(pi, booksum, tol, max_iter)
@@ -289,29 +304,60 @@ def _dense(name: str, pi: FloatArray, tol: float, max_iter: int) -> tuple[FloatA
 
 # For the rows ``idx`` (None = all rows) at parameter θ: g(θ) = Σp_i(θ) − 1 and the Newton step Δ (θ ← θ − Δ).
 Evaluate = Callable[[FloatArray, NDArray[np.intp] | None], tuple[FloatArray, FloatArray]]
+# The probabilities ``(n, len(θ))`` of the rows ``idx`` (None = all rows) at parameter θ.
+Probabilities = Callable[[FloatArray, NDArray[np.intp] | None], FloatArray]
 
 
-def _newton_monotone(
-    evaluate: Evaluate, start: FloatArray, lo: FloatArray, hi: FloatArray, tol: float, max_iter: int
+def _newton(
+    evaluate: Evaluate,
+    start: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    tol: float,
+    max_iter: int,
+    *,
+    bracketed: bool,
+    early: float,
+    base: NDArray[np.intp] | None = None,
 ) -> tuple[FloatArray, NDArray[np.bool_]]:
-    """Vectorised Newton for a convex decreasing ``g`` with its root in the fixed bracket ``[lo, hi]``.
+    """Vectorised Newton for a decreasing ``g`` with a root in ``[lo, hi]`` per row; converged rows drop out.
 
-    From the left of the root such a Newton sequence increases monotonically to the root; from the right the
-    first step lands on the left (tangent below a convex curve), and clipping to ``[lo, hi]`` keeps it inside,
-    so no per-step bracket bookkeeping is needed. A row is done at ``|g| ≤ tol`` or when θ stops moving
-    (floating-point resolution). Converged rows drop out, so later steps only touch the stragglers.
+    ``bracketed=False`` is for convex ``g``: from the left of the root Newton climbs to it monotonically,
+    and from the right the first step lands on the left (a tangent lies below a convex curve), so clipping to
+    the fixed bracket is all the safeguard needed. ``bracketed=True`` shrinks the bracket with the sign of
+    ``g`` at every step and bisects whenever Newton would leave it, so every row converges (at worst like
+    bisection).
+
+    A row is done at ``|g| ≤ tol``, at floating-point resolution (θ stops moving / the bracket collapses),
+    or, with ``early > 0``, at ``|g| ≤ early`` after one more Newton step, whose result the caller must
+    verify (quadratic convergence makes that step land far inside ``tol``; see :func:`_solve`). ``base``
+    maps the rows of ``start`` to the rows ``evaluate`` indexes (None: the same).
     """
     theta = np.clip(start, lo, hi)
     result = theta.copy()
     converged = np.zeros(theta.shape, dtype=np.bool_)
-    ids: NDArray[np.intp] | None = None  # None while every row is still active: no gathering needed
-    for _ in range(max_iter):
-        g, step = evaluate(theta, ids)
-        following = np.clip(theta - step, lo, hi)
-        done = (np.abs(g) <= tol) | (following == theta)
+    ids: NDArray[np.intp] | None = None  # active rows; None while all are active (no gathering needed)
+    for iteration in range(max_iter):
+        g, step = evaluate(theta, base if ids is None else (ids if base is None else base[ids]))
+        newton = theta - step
+        if bracketed:
+            above = g > 0.0  # g decreasing: the root lies above θ
+            lo = np.where(above, theta, lo)
+            hi = np.where(above, hi, theta)
+            trusted = (newton > lo) & (newton < hi)  # False for NaN/inf steps
+            following = np.where(trusted, newton, 0.5 * (lo + hi))
+            stalled = hi - lo <= 4e-16 * np.maximum(np.abs(theta), 1.0) if iteration >= 8 else False
+        else:
+            following = np.clip(newton, lo, hi)
+            trusted = following == newton
+            stalled = following == theta
+        small = np.abs(g)
+        exact = small <= tol
+        provisional = (small <= early) & trusted & ~exact
+        done = exact | provisional | stalled
         if bool(done.any()):
             target = np.flatnonzero(done) if ids is None else ids[done]
-            result[target] = theta[done]
+            result[target] = np.where(provisional, following, theta)[done]
             converged[target] = True
             keep = ~done
             if not bool(keep.any()):
@@ -325,68 +371,77 @@ def _newton_monotone(
     return result, converged
 
 
-def _newton_bracketed(
-    evaluate: Evaluate, start: FloatArray, lo: FloatArray, hi: FloatArray, tol: float, max_iter: int
+def _solve(
+    evaluate: Evaluate,
+    probabilities: Probabilities,
+    start: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    tol: float,
+    max_iter: int,
+    *,
+    bracketed: bool,
 ) -> tuple[FloatArray, NDArray[np.bool_]]:
-    """Vectorised safeguarded Newton for a decreasing ``g`` with a root in ``[lo, hi]`` per row.
+    """Solve every row with :func:`_newton` and return ``(probabilities, converged)``.
 
-    The bracket shrinks with the sign of ``g`` at every step; Newton's step is taken when it lands strictly
-    inside it, bisection otherwise, so every row converges (at worst like bisection). A row is done at
-    ``|g| ≤ tol`` or when its bracket has shrunk to floating-point resolution. Converged rows drop out.
+    Rows are accepted one Newton step early (at ``|g| ≤ 0.01·√tol``, after which the step lands at about
+    ``|g|² ≪ tol``) and verified on the final evaluation of the probabilities, which is needed anyway: this
+    saves the evaluation that would only confirm convergence. Rows failing the check are solved again.
     """
-    theta = np.clip(start, lo, hi)
-    result = theta.copy()
-    converged = np.zeros(theta.shape, dtype=np.bool_)
-    ids: NDArray[np.intp] | None = None
-    for iteration in range(max_iter):
-        g, step = evaluate(theta, ids)
-        above = g > 0.0  # g decreasing: the root lies above θ
-        lo = np.where(above, theta, lo)
-        hi = np.where(above, hi, theta)
-        newton = theta - step
-        following = np.where((newton > lo) & (newton < hi), newton, 0.5 * (lo + hi))  # NaN step → bisect
-        done = np.abs(g) <= tol
-        if iteration >= 8:  # only a slow row gets here; then also stop at floating-point resolution
-            done |= hi - lo <= 4e-16 * np.maximum(np.abs(theta), 1.0)
-        if bool(done.any()):
-            target = np.flatnonzero(done) if ids is None else ids[done]
-            result[target] = theta[done]
-            converged[target] = True
-            keep = ~done
-            if not bool(keep.any()):
-                break
-            ids = np.flatnonzero(keep) if ids is None else ids[keep]
-            theta, lo, hi = following[keep], lo[keep], hi[keep]
-        else:
-            theta = following
-    else:
-        result[~converged] = theta if ids is not None else theta[~converged]
-    return result, converged
+    theta, converged = _newton(
+        evaluate, start, lo, hi, tol, max_iter, bracketed=bracketed, early=0.01 * math.sqrt(tol)
+    )
+    probs = probabilities(theta, None)
+    recheck = np.flatnonzero(converged & (np.abs(probs.sum(axis=0) - 1.0) > tol))
+    if recheck.size:
+        again, ok = _newton(
+            evaluate,
+            theta[recheck],
+            lo[recheck],
+            hi[recheck],
+            tol,
+            max_iter,
+            bracketed=bracketed,
+            early=0.0,
+            base=recheck,
+        )
+        probs[:, recheck] = probabilities(again, recheck)
+        converged[recheck] = ok
+    return probs, converged
 
 
-def _power(pi: FloatArray, booksum: FloatArray, tol: float, max_iter: int) -> tuple[FloatArray, NDArray[np.bool_]]:
+def _columns(values: FloatArray, idx: NDArray[np.intp] | None) -> FloatArray:
+    """The rows ``idx`` of an outcome-major block (``np.take`` stays C-contiguous, unlike ``[:, idx]``)."""
+    return values if idx is None else np.take(values, idx, axis=1)
+
+
+def _power(
+    pi: FloatArray, booksum: FloatArray, tol: float, max_iter: int
+) -> tuple[FloatArray, NDArray[np.bool_]]:
     """Power: solve ``S(k) = Σ exp(k ln π_i) = 1`` by Newton on ``h(k) = ln S(k)``.
 
-    ``h`` is convex (log-sum-exp) and decreasing, so Newton converges monotonically (see
-    :func:`_newton_monotone`), and it is nearly linear in ``k``, so few steps are needed:
-    ``Δ = h/h' = S ln S / Σ π_i^k ln π_i``. Bracket from ``n·π_min^k ≥ 1`` and ``n·π_max^k ≤ 1``.
+    ``h`` is convex (log-sum-exp) and decreasing, so Newton converges monotonically, and it is nearly linear
+    in ``k``, so few steps are needed: ``Δ = h/h' = S ln S / Σ π_i^k ln π_i``. Bracket from
+    ``n·π_min^k ≥ 1`` and ``n·π_max^k ≤ 1``.
     """
     n = pi.shape[0]
     log_pi = np.log(pi)
     log_n = math.log(n)
     lo = -log_n / log_pi.min(axis=0)
     hi = -log_n / log_pi.max(axis=0)
-    # Equal-π approximation n(Π/n)^k = 1 as the start; exact when all prices are equal, k = 1 when M = 0.
-    start = log_n / (log_n - np.log(booksum))
+    # Start at Newton's step from k = 1, which needs no exp: h(1) = ln Π, h'(1) = Σ π_i ln π_i / Π.
+    start = 1.0 - booksum * np.log(booksum) / (pi * log_pi).sum(axis=0)
 
     def evaluate(k: FloatArray, idx: NDArray[np.intp] | None) -> tuple[FloatArray, FloatArray]:
-        logs = log_pi if idx is None else np.take(log_pi, idx, axis=1)
+        logs = _columns(log_pi, idx)
         p = np.exp(k * logs)
         total = p.sum(axis=0)
         return total - 1.0, total * np.log(total) / (p * logs).sum(axis=0)
 
-    k, converged = _newton_monotone(evaluate, start, lo, hi, tol, max_iter)
-    return np.exp(k * log_pi), converged
+    def probabilities(k: FloatArray, idx: NDArray[np.intp] | None) -> FloatArray:
+        return np.exp(k * _columns(log_pi, idx))
+
+    return _solve(evaluate, probabilities, start, lo, hi, tol, max_iter, bracketed=False)
 
 
 def _shin_probs(z: FloatArray, q: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -398,33 +453,38 @@ def _shin_probs(z: FloatArray, q: FloatArray) -> tuple[FloatArray, FloatArray]:
 def _shin(
     pi: FloatArray, booksum: FloatArray, solvable: NDArray[np.bool_], tol: float, max_iter: int
 ) -> tuple[FloatArray, NDArray[np.bool_]]:
-    """Shin n ≥ 3: solve ``Σ p_i(z) = 1`` for ``z ∈ [0, 1)`` (root exists iff M ≥ 0: g(0) = √Π − 1, g(1⁻) < 0).
+    """Shin n ≥ 3: solve ``Σ p_i(z) = 1`` for ``z ∈ [0, 1)`` (a root exists iff M ≥ 0: g(0) = √Π − 1,
+    g(1⁻) < 0).
 
-    ``dp_i/dz = ((z − 2q_i)/s_i − 1) / (2(1 − z)) + p_i/(1 − z)``. Start at Newton's first step from ``z = 0``,
-    ``z₁ = 2(√Π − 1)/(n − √Π)`` (``dp_i/dz(0) = (π_i/√Π − 1)/2``). Arbitrage rows are skipped.
+    ``dp_i/dz = ((z − 2q_i)/s_i − 1) / (2(1 − z)) + p_i/(1 − z)``. Start at Newton's first step from
+    ``z = 0``, ``z₁ = 2(√Π − 1)/(n − √Π)`` (``dp_i/dz(0) = (π_i/√Π − 1)/2``). Arbitrage rows are skipped
+    (their probabilities are NaN).
     """
     n = pi.shape[0]
-    q = pi * pi / booksum
     rows = np.flatnonzero(solvable)
-    q_rows = np.take(q, rows, axis=1)
+    q = np.take(pi, rows, axis=1) ** 2 / booksum[rows]
 
     def evaluate(z: FloatArray, idx: NDArray[np.intp] | None) -> tuple[FloatArray, FloatArray]:
-        qs = q_rows if idx is None else np.take(q_rows, idx, axis=1)
+        qs = _columns(q, idx)
         p, s = _shin_probs(z, qs)
         inv = 1.0 / (1.0 - z)
         dp = ((z - 2.0 * qs) / s - 1.0) * (0.5 * inv) + p * inv
         g = p.sum(axis=0) - 1.0
         return g, g / dp.sum(axis=0)
 
-    z = np.zeros(pi.shape[1])
+    def probabilities(z: FloatArray, idx: NDArray[np.intp] | None) -> FloatArray:
+        return _shin_probs(z, _columns(q, idx))[0]
+
+    probs = np.full(pi.shape, np.nan)
     converged = np.ones(pi.shape[1], dtype=np.bool_)
     if rows.size:
         root = np.sqrt(booksum[rows])
         start = np.maximum(2.0 * (root - 1.0) / (n - root), 0.0)
         # Upper end a hair below 1 so that p(z) stays finite while the bracket shrinks.
         lo, hi = np.zeros(rows.size), np.full(rows.size, 1.0 - 1e-15)
-        z[rows], converged[rows] = _newton_bracketed(evaluate, start, lo, hi, tol, max_iter)
-    probs, _ = _shin_probs(z, q)
+        probs[:, rows], converged[rows] = _solve(
+            evaluate, probabilities, start, lo, hi, tol, max_iter, bracketed=True
+        )
     return probs, converged
 
 
@@ -435,8 +495,8 @@ def _odds_ratio(
     ``[(n−1)o_min, (n−1)o_max]``.
 
     ``g`` is convex and decreasing in ``c``, so Newton from the left of the root climbs to it monotonically.
-    Start: Newton's first step from ``c = 1`` (where ``g = M``, ``g' = −Σπ_i(1 − π_i)``), which is left of the
-    root when ``M ≥ 0``; arbitrage rows (``M < 0``, root below 1) start at the lower bracket end.
+    Start: Newton's first step from ``c = 1`` (where ``g = M``, ``g' = −Σπ_i(1 − π_i)``), which is left of
+    the root when ``M ≥ 0``; arbitrage rows (``M < 0``, root below 1) start at the lower bracket end.
     """
     n = odds.shape[0]
     lo = (n - 1) * odds.min(axis=0)
@@ -444,14 +504,17 @@ def _odds_ratio(
     start = np.where(margin >= 0, 1.0 + margin / (pi * (1.0 - pi)).sum(axis=0), lo)
 
     def evaluate(c: FloatArray, idx: NDArray[np.intp] | None) -> tuple[FloatArray, FloatArray]:
-        o = odds if idx is None else np.take(odds, idx, axis=1)
+        o = _columns(odds, idx)
         inv = 1.0 / (c + o)
         p = o * inv
         g = p.sum(axis=0) - 1.0
         return g, -g / (p * inv).sum(axis=0)
 
-    c, converged = _newton_monotone(evaluate, start, lo, hi, tol, max_iter)
-    return odds / (c + odds), converged
+    def probabilities(c: FloatArray, idx: NDArray[np.intp] | None) -> FloatArray:
+        o = _columns(odds, idx)
+        return o / (c + o)
+
+    return _solve(evaluate, probabilities, start, lo, hi, tol, max_iter, bracketed=False)
 
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -469,9 +532,12 @@ def _probit(
     start = margin / (_INV_SQRT_2PI * np.exp(-0.5 * x * x).sum(axis=0))
 
     def evaluate(c: FloatArray, idx: NDArray[np.intp] | None) -> tuple[FloatArray, FloatArray]:
-        shifted = (x if idx is None else np.take(x, idx, axis=1)) - c
+        shifted = _columns(x, idx) - c
         g = ndtr(shifted).sum(axis=0) - 1.0
         return g, -g / (_INV_SQRT_2PI * np.exp(-0.5 * shifted * shifted).sum(axis=0))
 
-    c, converged = _newton_bracketed(evaluate, start, lo, hi, tol, max_iter)
-    return ndtr(x - c), converged
+    def probabilities(c: FloatArray, idx: NDArray[np.intp] | None) -> FloatArray:
+        result: FloatArray = ndtr(_columns(x, idx) - c)
+        return result
+
+    return _solve(evaluate, probabilities, start, lo, hi, tol, max_iter, bracketed=True)

@@ -46,7 +46,7 @@ def hold(decimal_odds: ArrayLike) -> FloatArray:
 
 
 def fair_odds(prob: ArrayLike) -> FloatArray:
-    """Fair decimal odds ``1/p`` (``p = 0`` gives ``inf``: an outcome that cannot happen has no fair price)."""
+    """Fair decimal odds ``1/p`` (``p = 0`` gives ``inf``: an impossible outcome has no fair price)."""
     p = validate_probability(prob)
     with np.errstate(divide="ignore"):
         return 1.0 / p

@@ -1,9 +1,9 @@
 """The fair line of a market from several books: devig each sharp book, then combine them by weight.
 
-Why sharp books: their prices move first and carry the smallest margins, so the market's best estimate of the
-true probability is a weighted average of their devigged lines (Buchdahl, "Wisdom of the Crowd"; Pinnacle's own
-articles on closing-line efficiency). Exchange prices are first made net of commission, since that is what a
-backer actually receives, and then devigged like any other book.
+Why sharp books: their prices move first and carry the smallest margins, so the market's best estimate of
+the true probability is a weighted average of their devigged lines (Buchdahl, "Wisdom of the Crowd";
+Pinnacle's own articles on closing-line efficiency). Exchange prices are first made net of commission,
+since that is what a backer actually receives, and then devigged like any other book.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def parse_sharp_books(specs: Sequence[str]) -> tuple[SharpBook, ...]:
 def book_weights(
     book_keys: Sequence[str], sharp_books: Sequence[SharpBook] = DEFAULT_SHARP_BOOKS
 ) -> tuple[FloatArray, FloatArray]:
-    """Per row: the sharp weight (0 for books not in ``sharp_books``) and the exchange commission (0 if unknown)."""
+    """Per row: the sharp weight (0 for books not in ``sharp_books``) and the exchange commission."""
     table = {book.key: book for book in sharp_books}
     weights = np.array([table[k].weight if k in table else 0.0 for k in book_keys], dtype=np.float64)
     commission = np.array([table[k].commission if k in table else 0.0 for k in book_keys], dtype=np.float64)
@@ -124,14 +124,15 @@ def fair_line(
     """Combine book rows into one fair line per market, for the whole board at once.
 
     ``odds`` ``(rows, width)``: one book's full quote of one market per row, NaN-padded; ``market_index``
-    ``(rows,)`` its market; ``weights`` ``(rows,)`` its sharp weight (0 = not sharp); ``commission`` ``(rows,)``
-    applied as ``1 + (d − 1)(1 − c)`` before devigging.
+    ``(rows,)`` its market; ``weights`` ``(rows,)`` its sharp weight (0 = not sharp); ``commission``
+    ``(rows,)`` applied as ``1 + (d − 1)(1 − c)`` before devigging.
 
     1. Drop rows older than ``max_age_seconds`` (NaN age counts as too old) and rows missing an outcome that
        another remaining row of the same market prices (a partial quote cannot be devigged on its own).
     2. Devig every remaining row in one :func:`~fairedge.pricing.devig.devig` call with ``on_error="nan"``;
        rows the method cannot handle (e.g. Shin on an arbitrage book) are dropped too.
-    3. Per market ``p = Σ w_r p_r / Σ w_r`` over rows with ``w_r > 0``, renormalised to sum 1 (source SHARP);
+    3. Per market ``p = Σ w_r p_r / Σ w_r`` over rows with ``w_r > 0``, renormalised to sum 1 except for
+       ``worst_case`` (a per-outcome minimum, not a distribution) (source SHARP);
        with no sharp row, the equal-weight mean of all remaining rows (source CONSENSUS); with none, NaN and
        SOURCE_NONE. Sums use ``np.bincount`` over flattened ``(market, outcome)`` cells: no loop per market.
     """
@@ -141,7 +142,9 @@ def fair_line(
     rows, width = d.shape
     markets = np.asarray(market_index)
     if markets.shape != (rows,) or not np.issubdtype(markets.dtype, np.integer):
-        raise ValueError(f"market_index must be integers of shape ({rows},), got {markets.dtype} {markets.shape}")
+        raise ValueError(
+            f"market_index must be integers of shape ({rows},), got {markets.dtype} {markets.shape}"
+        )
     if rows and (markets.min() < 0 or markets.max() >= n_markets):
         raise ValueError(f"market_index values must be in [0, {n_markets})")
     w = _per_row(weights, rows, "weights")
@@ -169,8 +172,13 @@ def fair_line(
     filled = np.where(keep[:, np.newaxis] & priced, probs, 0.0)
 
     sharp = keep & (w > 0)
-    sharp_line, sharp_rows = _weighted_mean(filled, cells, np.where(sharp, w, 0.0), sharp, n_markets, width)
-    all_line, all_rows = _weighted_mean(filled, cells, keep.astype(np.float64), keep, n_markets, width)
+    normalise = method != "worst_case"
+    sharp_line, sharp_rows = _weighted_mean(
+        filled, cells, np.where(sharp, w, 0.0), sharp, n_markets, width, normalise
+    )
+    all_line, all_rows = _weighted_mean(
+        filled, cells, keep.astype(np.float64), keep, n_markets, width, normalise
+    )
     has_sharp = sharp_rows > 0
     prob = np.where(has_sharp[:, np.newaxis], sharp_line, all_line)
     prob = np.where(market_priced, prob, np.nan)
@@ -196,14 +204,19 @@ def _weighted_mean(
     used: NDArray[np.bool_],
     n_markets: int,
     width: int,
+    normalise: bool = True,
 ) -> tuple[FloatArray, NDArray[np.intp]]:
-    """Per market ``Σ w_r p_r / Σ w_r``, renormalised to sum 1, and the number of rows used (NaN if none)."""
+    """Per market ``Σ w_r p_r / Σ w_r`` (renormalised to sum 1 unless ``normalise`` is false, as for the
+    per-outcome ``worst_case``, which is not a distribution) and the number of rows used (NaN if none)."""
     markets = cells[:, 0] // width
     totals = np.bincount(
         cells.ravel(), weights=(filled * row_weight[:, np.newaxis]).ravel(), minlength=n_markets * width
     ).reshape(n_markets, width)
     row_count = np.bincount(markets[used], minlength=n_markets)
-    sums = totals.sum(axis=1, keepdims=True)
+    if normalise:
+        sums = totals.sum(axis=1, keepdims=True)  # Σw cancels in the renormalisation
+    else:
+        sums = np.bincount(markets[used], weights=row_weight[used], minlength=n_markets)[:, np.newaxis]
     with np.errstate(invalid="ignore", divide="ignore"):
-        line = totals / sums  # Σw cancels in the renormalisation
+        line = totals / sums
     return line, row_count

@@ -1,8 +1,9 @@
 """Odds formats and their validation, vectorised over numpy arrays.
 
-Every converter takes array-likes (or scalars) and returns float64 arrays of the same shape. Decimal odds ``d``
-are the canonical form in FairEdge: the total return per unit staked, so ``d > 1``. Conversions follow the
-standard definitions (e.g. Buchdahl, "Squares & Sharps, Suckers & Sharks", ch. 2; penaltyblog ``OddsInput``):
+Every converter takes array-likes (or scalars) and returns float64 arrays of the same shape. Decimal odds
+``d`` are the canonical form in FairEdge: the total return per unit staked, so ``d > 1``. Conversions
+follow the standard definitions (e.g. Buchdahl, "Squares & Sharps, Suckers & Sharks", ch. 2; penaltyblog
+``OddsInput``):
 
 =============  =====================================================  ============================
 format         to decimal                                              from decimal
@@ -59,7 +60,7 @@ def _index_text(shape: tuple[int, ...], flat: int) -> str:
 
 
 def raise_invalid(values: FloatArray, bad: NDArray[np.bool_], what: str, rule: str) -> None:
-    """Raise ``ValueError`` for the first ``True`` in ``bad``: ``invalid <what> <value> at index (i, j): <rule>``.
+    """Raise ``ValueError`` for the first ``True`` in ``bad``: ``invalid <what> <value> at index (i, j): …``.
 
     Shared by every pricing module so that all of them report bad input the same way.
     """
@@ -100,7 +101,9 @@ def decimal_from_american(american: ArrayLike, *, allow_nan: bool = False) -> Fl
     Source: standard US convention, e.g. Crazy Ninja Odds' odds-conversion guide; penaltyblog ``OddsInput``.
     """
     a = _as_float(american)
-    check_values(a, (np.abs(a) >= 100.0) & np.isfinite(a), allow_nan, "American odds", "must be ≤ −100 or ≥ +100")
+    check_values(
+        a, (np.abs(a) >= 100.0) & np.isfinite(a), allow_nan, "American odds", "must be ≤ −100 or ≥ +100"
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(a > 0, 1.0 + a / 100.0, 1.0 + 100.0 / np.abs(a))
 
@@ -121,7 +124,7 @@ def format_american(american: float) -> str:
     if math.isnan(american):
         return "n/a"
     rounded = round(american)
-    if abs(rounded) < 100:  # -99.6 rounds to -100: evens either way
+    if abs(rounded) <= 100:  # evens is written +100 (also when float noise gives -100.0000001)
         rounded = 100
     return f"{rounded:+d}"
 
@@ -133,15 +136,19 @@ def decimal_from_fractional(
     n = _as_float(numerator)
     k = _as_float(denominator)
     n, k = np.broadcast_arrays(n, k)
-    check_values(n, (n > 0) & np.isfinite(n), allow_nan, "fractional odds numerator", "must be a finite number > 0")
-    check_values(k, (k > 0) & np.isfinite(k), allow_nan, "fractional odds denominator", "must be a finite number > 0")
+    check_values(
+        n, (n > 0) & np.isfinite(n), allow_nan, "fractional odds numerator", "must be a finite number > 0"
+    )
+    check_values(
+        k, (k > 0) & np.isfinite(k), allow_nan, "fractional odds denominator", "must be a finite number > 0"
+    )
     return 1.0 + n / k
 
 
 def fractional_from_decimal(
     decimal_odds: ArrayLike, max_denominator: int = 1000
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Decimal → fractional ``(n, k)`` with ``n/k`` the closest fraction to ``d − 1`` with ``k ≤ max_denominator``.
+    """Decimal → fractional ``(n, k)``: the fraction closest to ``d − 1`` with ``k ≤ max_denominator``.
 
     For display only, so it loops in Python over ``fractions.Fraction.limit_denominator`` (best rational
     approximation by continued fractions). 2.5 → (3, 2); 1.909090… → (10, 11).
@@ -184,9 +191,9 @@ def implied_from_decimal(decimal_odds: ArrayLike, *, allow_nan: bool = False) ->
 
 
 def net_of_commission(decimal_odds: ArrayLike, commission: ArrayLike) -> FloatArray:
-    """What a backer really receives on an exchange that charges ``c`` on net winnings: ``1 + (d − 1)(1 − c)``.
+    """What a backer really receives where ``c`` is charged on net winnings: ``1 + (d − 1)(1 − c)``.
 
-    Written as ``d − (d − 1)c`` so that ``c = 0`` returns ``d`` bit for bit. ``0 ≤ c < 1``; NaN odds pass through.
+    Written as ``d − (d − 1)c`` so that ``c = 0`` returns ``d`` bit for bit. ``0 ≤ c < 1``; NaN passes.
     Source: Betfair/Smarkets/Matchbook commission rules (commission is charged on net market winnings).
     """
     d = validate_decimal(decimal_odds, allow_nan=True)

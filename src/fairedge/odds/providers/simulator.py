@@ -35,22 +35,27 @@ Bookmakers (``BOOKMAKERS``; keys, titles and regions as The Odds API uses them)
       2–3 % overround (``Σ 1/price − 1``) and reprice on every fetch. The sharp spread/total point is the
       latent median rounded to .5 (goals games: the nearest x.5 line; spreads never inside ±1.5 pre-game).
     * Soft books (draftkings, fanduel, betmgm, williamhill_us, betrivers, bovada, unibet_eu, williamhill,
-      sport888, pointsbetus, fanatics) add 4–8 %, reprice an event only with their own probability per fetch
-      (their line lags, ``last_update`` stays old), now and then go stale on an event for several fetches,
-      sometimes shade one side (a price above fair on that side), and often sit 0.5–1.5 off the sharp point
-      (priced correctly for their point). So +EV prices, arbitrages (books lagging opposite ways) and middles
-      (different points) appear and disappear as they do in real markets.
+      sport888, pointsbetus, fanatics) add 4–8 %. Before the game each reprices an event only with its own
+      probability per fetch (at least every two simulated hours), so its line lags and its ``last_update``
+      stays old; now and then a book goes stale on an event for 1–5 simulated hours. In play a soft book
+      reprices with probability 0.7 per fetch and pulls a line older than 3 simulated minutes instead of
+      leaving it up. Soft books sometimes shade one side (from a little under to ~0.6 % over fair on that
+      side) and often sit 0.5–1.5 off the sharp point (priced correctly for their point). So +EV prices,
+      arbitrages (books lagging opposite ways) and middles (different points) appear and disappear.
     * ``n_books`` picks the first ``n_books`` of the table, or adds synthetic soft books ``softbook_<n>`` for
       benchmarks. Exchanges quote h2h only (back prices; no ``h2h_lay``).
     * Margin is added evenly to the implied probabilities (longshots carry more relative margin). Prices are
-      rounded as quoted: Pinnacle to 3 decimals, Betfair/Matchbook to the exchange tick ladder, others to 2.
+      rounded down (in the book's favour) as quoted: Pinnacle to 3 decimals, Betfair/Matchbook to the
+      exchange tick ladder, others to 2. A market needing a price under 1.02 (or a fair chance under 2 %) is
+      suspended: not quoted by anyone.
 
 Markets: ``h2h`` everywhere, ``spreads`` and ``totals`` for US leagues, ``totals`` for soccer. Outcome names
 are the team names (h2h, spreads: home first), ``Draw`` (soccer h2h, last), ``Over``/``Under`` (totals);
 spreads points mirror (home −x, away +x), totals use one point for Over and Under within a book.
 
-Performance: pure Python with ``random.Random`` plus a small numpy convolution per goals game; quotes that a
-book did not reprice are reused objects, so a fetch costs roughly the repriced quotes.
+Performance: pure Python with ``random.Random`` plus a small numpy convolution per goals game; fair lines
+are computed once per event and fetch and shared by the books; quotes a book did not reprice are reused
+objects, so a fetch costs roughly the repriced quotes (about 8 ms for 24 events, about 0.5 s for 1,000).
 """
 
 from __future__ import annotations
@@ -84,6 +89,8 @@ _SQRT2 = math.sqrt(2.0)
 _MIN_PRICE = 1.02  # a market that would need a shorter price is suspended
 _MAX_PRICE = 101.0
 _MIN_FAIR = 0.02  # ... as is one with an outcome this unlikely
+_MAX_IMPLIED = 1.0 / _MIN_PRICE
+_MIN_IMPLIED = 1.0 / _MAX_PRICE
 _LIVE_REPRICE = 0.7  # per fetch, soft books in play
 _LIVE_MAX_AGE = 3.0  # simulated minutes a soft book leaves an in-play line up without repricing
 _MAX_LAG = 120.0  # simulated minutes: before the game a soft book reprices at least this often ...
@@ -438,17 +445,57 @@ class _GoalsPricer:
 
 
 _Pricer = _PointsPricer | _GoalsPricer
+_Line = tuple[tuple[float, ...], tuple[str, ...], tuple[float | None, ...]]  # fair probs, names, points
+
+
+class _Board:
+    """One event's fair lines at one fetch, shared by every book that reprices it."""
+
+    __slots__ = ("away", "cache", "h2h", "home", "pricer", "spread_line", "total_line")
+
+    def __init__(self, pricer: _Pricer, event: _Event) -> None:
+        self.pricer = pricer
+        self.home, self.away = event.home, event.away
+        fair = pricer.h2h()
+        names = (event.home, event.away, "Draw") if len(fair) == 3 else (event.home, event.away)
+        self.h2h: _Line | None = None if min(fair) < _MIN_FAIR else (fair, names, (None,) * len(fair))
+        markets = event.sport.markets
+        self.spread_line = pricer.spread_line() if "spreads" in markets else 0.0
+        self.total_line = pricer.total_line() if "totals" in markets else 0.0
+        self.cache: dict[tuple[str, float], _Line | None] = {}
+
+    def line(self, key: str, point: float) -> _Line | None:
+        """Fair probabilities of spreads (home point) or totals at ``point``; None when suspended."""
+        found = self.cache.get((key, point), _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        line: _Line | None
+        if key == "spreads":
+            point += 0.0  # no -0.0
+            fair = self.pricer.spread(point)
+            line = (fair, (self.home, self.away), (point, -point + 0.0))
+        else:
+            fair = self.pricer.total(point)
+            line = (fair, ("Over", "Under"), (point, point))
+        if min(fair) < _MIN_FAIR:
+            line = None
+        self.cache[(key, point)] = line
+        return line
+
+
+_MISSING = object()
 
 
 # ---------------------------------------------------------------------------------------------------- state
 
 
 class _MarketState:
-    __slots__ = ("offset", "quote", "shade", "shade_side")
+    __slots__ = ("offset", "quote", "shade", "shade_side", "shade_to")
 
     def __init__(self, offset: float) -> None:
         self.offset = offset
-        self.shade_side = -1
+        self.shade_side = -1  # the side a soft book shades (price better than its margin allows), -1: none
+        self.shade_to = 0  # the side that pays for it
         self.shade = 0.0
         self.quote: MarketQuote | None = None
 
@@ -687,62 +734,68 @@ class SimulatorProvider:
     # ---------------------------------------------------------------------------------------------- books
 
     def _quote(
-        self, spec: BookSpec, state: _MarketState, key: str, event: _Event, pricer: _Pricer, now: datetime
+        self, spec: BookSpec, state: _MarketState, key: str, board: _Board, now: datetime
     ) -> MarketQuote | None:
-        rng = self._rng
         if key == "h2h":
-            fair = pricer.h2h()
-            names: tuple[str, ...] = (
-                (event.home, event.away, "Draw") if len(fair) == 3 else (event.home, event.away)
-            )
-            points: tuple[float | None, ...] = (None,) * len(fair)
+            line = board.h2h
         elif key == "spreads":
-            point = pricer.spread_line() + state.offset + 0.0
-            fair = pricer.spread(point)
-            names, points = (event.home, event.away), (point, -point + 0.0)
+            line = board.line(key, board.spread_line + state.offset)
         else:
-            point = pricer.total_line() + state.offset
-            fair = pricer.total(point)
-            names, points = ("Over", "Under"), (point, point)
-        if min(fair) < _MIN_FAIR:
+            line = board.line(key, board.total_line + state.offset)
+        if line is None:  # suspended
             return None
+        fair, names, points = line
         n = len(fair)
-        implied = [p + spec.margin / n for p in fair]
+        add = spec.margin / n
+        implied = [p + add for p in fair]
         if not spec.sharp:
+            rng = self._rng
             if rng.random() < spec.shade:
                 state.shade_side = rng.randrange(n)
                 # from a little worse than fair to a little better (+EV) on that side
-                state.shade = spec.margin / n + rng.uniform(-0.015, 0.006)
+                state.shade = add + rng.uniform(-0.015, 0.006)
+                state.shade_to = (state.shade_side + 1 + rng.randrange(n - 1)) % n
             else:
-                state.shade_side, state.shade = -1, 0.0
+                state.shade_side = -1
             if state.shade_side >= 0:
                 side = state.shade_side
                 amount = min(max(state.shade, 0.0), implied[side] / 3.0)
-                other = (side + 1 + rng.randrange(n - 1)) % n
                 implied[side] -= amount
-                implied[other] += amount
-        if max(implied) > 1.0 / _MIN_PRICE or min(implied) < 1.0 / _MAX_PRICE:
+                implied[state.shade_to] += amount
+        if max(implied) > _MAX_IMPLIED or min(implied) < _MIN_IMPLIED:
             return None
-        outcomes = tuple(
-            Outcome(name, _round_price(1.0 / q, spec.rounding), pt)
-            for name, q, pt in zip(names, implied, points, strict=True)
-        )
+        rounding = spec.rounding
+        if rounding == "dec2":
+            prices = [math.floor(100.0 / q + 1e-7) / 100.0 for q in implied]
+        elif rounding == "dec3":
+            prices = [math.floor(1000.0 / q + 1e-7) / 1000.0 for q in implied]
+        else:
+            prices = [_round_price(1.0 / q, rounding) for q in implied]
+        if n == 2:
+            outcomes: tuple[Outcome, ...] = (
+                Outcome(names[0], prices[0], points[0]),
+                Outcome(names[1], prices[1], points[1]),
+            )
+        else:
+            outcomes = tuple(Outcome(nm, pr, pt) for nm, pr, pt in zip(names, prices, points, strict=True))
         return MarketQuote(key, outcomes, now)
 
-    def _reprice(self, event: _Event, book: _BookState, pricer: _Pricer, now: datetime) -> None:
+    def _reprice(self, event: _Event, book: _BookState, board: _Board, now: datetime) -> None:
         spec = book.spec
+        markets: list[MarketQuote] = []
         for key, state in book.markets.items():
             if not spec.sharp and key != "h2h" and self._rng.random() < 0.1:
                 state.offset = self._draw_offset(spec, event.sport, key)
-            state.quote = self._quote(spec, state, key, event, pricer, now)
+            quote = state.quote = self._quote(spec, state, key, board, now)
+            if quote is not None:
+                markets.append(quote)
         book.last_update = now
         book.last_sim = self._sim_now
-        markets = tuple(s.quote for s in book.markets.values() if s.quote is not None)
-        book.quote = BookmakerQuote(spec.key, spec.title, markets, now) if markets else None
+        book.quote = BookmakerQuote(spec.key, spec.title, tuple(markets), now) if markets else None
 
     def _update_books(self, event: _Event, now: datetime) -> None:
         rng = self._rng
-        pricer = self._pricer(event)
+        board = _Board(self._pricer(event), event)
         live = event.status == "live"
         for book in event.books:
             spec = book.spec
@@ -760,7 +813,7 @@ class SimulatorProvider:
                     continue
                 elif rng.random() >= spec.reprice and self._sim_now - book.last_sim < _MAX_LAG:
                     continue
-            self._reprice(event, book, pricer, now)
+            self._reprice(event, book, board, now)
 
     # ---------------------------------------------------------------------------------------------- fetch
 

@@ -1,4 +1,4 @@
-"""odds store and opportunities
+"""Odds store (sports, events, bookmakers, markets, price history) and opportunities.
 
 Revision ID: 93905fefb17f
 Revises:
@@ -163,15 +163,6 @@ def upgrade() -> None:
         sa.Column("last_update", fairedge.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_seen", fairedge.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("superseded_at", fairedge.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["bookmaker_id"],
-            ["bookmakers.id"],
-            name=op.f("fk_prices_bookmaker_id_bookmakers"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["market_id"], ["markets.id"], name=op.f("fk_prices_market_id_markets"), ondelete="CASCADE"
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_prices")),
     )
     with op.batch_alter_table("prices", schema=None) as batch_op:

@@ -1,0 +1,133 @@
+"""Replay recorded The Odds API files, one per fetch."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fairedge.odds.providers.odds_api_format import ProviderFormatError
+from fairedge.odds.providers.replay import ReplayProvider
+
+SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "odds_api" / "odds-basketball_nba.json"
+
+
+def _sample() -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    return data
+
+
+def _write(folder: Path, name: str, payload: object) -> Path:
+    path = folder / name
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    return path
+
+
+def _only_first_event(tag: str) -> list[dict[str, Any]]:
+    first = _sample()[0]
+    first["id"] = tag
+    return [first]
+
+
+def test_plays_files_in_name_order_one_per_fetch(tmp_path: Path) -> None:
+    _write(tmp_path, "b.json", _only_first_event("second"))
+    _write(tmp_path, "a.json", _only_first_event("first"))
+    _write(tmp_path, "c.json", _only_first_event("third"))
+    (tmp_path / "notes.txt").write_text("ignored")
+    provider = ReplayProvider(tmp_path)
+
+    played = [provider.fetch().events[0].id for _ in range(3)]
+
+    assert played == ["first", "second", "third"]
+    assert provider.name == "replay"
+
+
+def test_plain_list_takes_newest_last_update_as_fetch_time(tmp_path: Path) -> None:
+    _write(tmp_path, "001.json", _sample())
+    snapshot = ReplayProvider(str(tmp_path)).fetch()
+    assert snapshot.fetched_at == datetime(2026, 1, 15, 18, 21, 44, tzinfo=UTC)
+    assert [e.status for e in snapshot.events] == ["upcoming", "upcoming"]
+    assert snapshot.bookmakers[0].key == "pinnacle"
+
+
+def test_historical_wrapper_timestamp_is_the_fetch_time(tmp_path: Path) -> None:
+    wrapper = {
+        "timestamp": "2026-01-16T01:00:00Z",
+        "previous_timestamp": "2026-01-16T00:55:00Z",
+        "next_timestamp": "2026-01-16T01:05:00Z",
+        "data": _sample(),
+    }
+    _write(tmp_path, "001.json", wrapper)
+    snapshot = ReplayProvider(tmp_path).fetch()
+    assert snapshot.fetched_at == datetime(2026, 1, 16, 1, 0, tzinfo=UTC)
+    assert [e.status for e in snapshot.events] == ["live", "upcoming"]  # first tip-off was at 00:40
+
+
+def test_file_without_any_time_uses_its_modification_time(tmp_path: Path) -> None:
+    event = _sample()[0]
+    event["bookmakers"] = []
+    path = _write(tmp_path, "001.json", [event])
+    os.utime(path, (1_768_500_000, 1_768_500_000))
+    snapshot = ReplayProvider(tmp_path).fetch()
+    assert snapshot.fetched_at == datetime.fromtimestamp(1_768_500_000, UTC)
+
+
+def test_invalid_json_names_the_file_and_the_next_fetch_moves_on(tmp_path: Path) -> None:
+    _write(tmp_path, "001.json", _only_first_event("first"))
+    (tmp_path / "002.json").write_text("{not json", encoding="utf-8")
+    _write(tmp_path, "003.json", _only_first_event("third"))
+    provider = ReplayProvider(tmp_path)
+
+    assert provider.fetch().events[0].id == "first"
+    with pytest.raises(ProviderFormatError, match=r"002\.json") as info:
+        provider.fetch()
+    assert info.value.source is not None
+    assert info.value.source.endswith("002.json")
+    assert provider.fetch().events[0].id == "third"
+
+
+def test_malformed_event_in_a_file_names_the_file_and_event(tmp_path: Path) -> None:
+    broken = _sample()
+    del broken[1]["home_team"]
+    _write(tmp_path, "001.json", broken)
+    with pytest.raises(ProviderFormatError, match=r"001\.json.*event 1"):
+        ReplayProvider(tmp_path).fetch()
+
+
+def test_missing_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="does not exist"):
+        ReplayProvider(tmp_path / "nope")
+
+
+def test_folder_without_json_files_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "readme.txt").write_text("nothing here")
+    with pytest.raises(ValueError, match=r"no \*\.json files"):
+        ReplayProvider(tmp_path)
+
+
+def test_after_the_last_file_keeps_the_last_snapshot_and_is_exhausted(tmp_path: Path) -> None:
+    _write(tmp_path, "001.json", _only_first_event("first"))
+    _write(tmp_path, "002.json", _only_first_event("second"))
+    provider = ReplayProvider(tmp_path)
+
+    provider.fetch()
+    assert not provider.exhausted
+    last = provider.fetch()
+    assert provider.exhausted
+    assert provider.fetch() is last
+    assert provider.fetch().events[0].id == "second"
+
+
+def test_loop_starts_over(tmp_path: Path) -> None:
+    _write(tmp_path, "001.json", _only_first_event("first"))
+    _write(tmp_path, "002.json", _only_first_event("second"))
+    provider = ReplayProvider(tmp_path, loop=True)
+
+    played = [provider.fetch().events[0].id for _ in range(5)]
+
+    assert played == ["first", "second", "first", "second", "first"]
+    assert not provider.exhausted
