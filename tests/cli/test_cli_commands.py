@@ -1,0 +1,83 @@
+"""The `fairedge` commands a user types: db, refresh-odds, opportunities — and their errors."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fairedge.cli import app
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "odds_api" / "odds-basketball_nba.json"
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    replay = tmp_path / "replay"
+    replay.mkdir()
+    shutil.copy(FIXTURE, replay / "0001.json")
+    monkeypatch.chdir(tmp_path)  # no stray .env from the developer's tree
+    values = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "ODDS_PROVIDER": "replay",
+        "ODDS_REPLAY_DIR": str(replay),
+        "LOG_LEVEL": "WARNING",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
+
+
+def test_db_upgrade_current_downgrade(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    current = runner.invoke(app, ["db", "current"])
+    assert current.exit_code == 0 and "up to date" in current.output
+    down = runner.invoke(app, ["db", "downgrade", "base"])
+    assert down.exit_code == 0
+    assert "current: empty" in runner.invoke(app, ["db", "current"]).output
+
+
+def test_refresh_then_opportunities_table(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    refreshed = runner.invoke(app, ["refresh-odds"])
+    assert refreshed.exit_code == 0, refreshed.output
+    assert "refreshed from replay: 2 events" in refreshed.output
+    table = runner.invoke(app, ["opportunities", "--kind", "ev"])
+    assert table.exit_code == 0, table.output
+    assert "New York Knicks" in table.output and "fanduel" in table.output and "2.70 (+170)" in table.output
+    middles = runner.invoke(app, ["opportunities", "--kind", "middle"])
+    assert "2 of 2 active opportunities" in middles.output
+
+
+def test_bad_option_is_a_clear_error(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["opportunities", "--kind", "bogus"])
+    assert result.exit_code == 2
+    assert "--kind must be ev, arbitrage or middle" in result.output
+    method = runner.invoke(app, ["opportunities", "--method", "probit"])
+    assert method.exit_code == 2 and "not computed here" in method.output
+
+
+def test_invalid_settings_are_reported_not_raised(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DB_POOL_SIZE", "lots")
+    result = runner.invoke(app, ["db", "current"])
+    assert result.exit_code == 2
+    assert "invalid settings" in result.output and "DB_POOL_SIZE" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_replay_without_folder_is_a_configuration_error(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ODDS_REPLAY_DIR")
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(app, ["refresh-odds"])
+    assert result.exit_code == 1
+    assert "ODDS_REPLAY_DIR" in result.output
+
+
+def test_opportunities_before_migration_says_what_to_do(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["opportunities"])
+    assert result.exit_code == 1
+    assert "fairedge db upgrade" in result.output
