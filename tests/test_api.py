@@ -158,3 +158,15 @@ def test_unknown_path_is_json_404(client: TestClient) -> None:
     response = client.get("/api/nothing-here")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_database_down_is_503_not_500() -> None:
+    settings = make_settings("postgresql://postgres@127.0.0.1:1/none")  # nothing listens on port 1
+    runtime = Runtime.build(settings)
+    with TestClient(create_app(settings, runtime=runtime)) as c:
+        response = c.get("/api/opportunities")
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "database_unavailable"
+        health = c.get("/health")
+        assert health.status_code == 503
+        assert health.json()["services"]["database"] == "unhealthy"

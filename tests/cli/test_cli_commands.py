@@ -61,7 +61,9 @@ def test_bad_option_is_a_clear_error(env: dict[str, str]) -> None:
     assert method.exit_code == 2 and "not computed here" in method.output
 
 
-def test_invalid_settings_are_reported_not_raised(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_settings_are_reported_not_raised(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DB_POOL_SIZE", "lots")
     result = runner.invoke(app, ["db", "current"])
     assert result.exit_code == 2
@@ -69,7 +71,9 @@ def test_invalid_settings_are_reported_not_raised(env: dict[str, str], monkeypat
     assert "Traceback" not in result.output
 
 
-def test_replay_without_folder_is_a_configuration_error(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_replay_without_folder_is_a_configuration_error(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("ODDS_REPLAY_DIR")
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     result = runner.invoke(app, ["refresh-odds"])
