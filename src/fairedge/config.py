@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     ODDS_BOOKMAKERS: CommaList = ()
     ODDS_MARKETS: CommaList = ("h2h", "spreads", "totals")
     ODDS_REPLAY_DIR: str | None = None
-    ODDS_REFRESH_SECONDS: float = Field(default=5.0, gt=0)
+    ODDS_REFRESH_SECONDS: float | None = Field(
+        default=None, gt=0
+    )  # unset: 5 s (simulator, replay), 60 s (API)
     SIMULATOR_SEED: int | None = None
     SIMULATOR_EVENTS: int = Field(default=24, ge=1, le=5000)
 
@@ -107,6 +109,13 @@ class Settings(BaseSettings):
     @property
     def broker_url(self) -> str | None:
         return self.CELERY_BROKER_URL or self.REDIS_URL
+
+    @property
+    def refresh_seconds(self) -> float:
+        """The refresh period: faster than The Odds API's own ~60 s update cycle only burns credits."""
+        if self.ODDS_REFRESH_SECONDS is not None:
+            return self.ODDS_REFRESH_SECONDS
+        return 60.0 if self.odds_provider == "the_odds_api" else 5.0
 
     @property
     def odds_provider(self) -> str:

@@ -78,7 +78,7 @@ class Runtime:
         }
 
     def scheduler(self) -> EmbeddedScheduler:
-        return EmbeddedScheduler(self.jobs(), schedule(self.settings.ODDS_REFRESH_SECONDS))
+        return EmbeddedScheduler(self.jobs(), schedule(self.settings.refresh_seconds))
 
     def close(self) -> None:
         self.engine.dispose()

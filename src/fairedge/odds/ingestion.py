@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 import structlog
 from sqlalchemy.orm import Session
@@ -27,16 +28,14 @@ log = structlog.get_logger(__name__)
 OVER_UNDER = ("Over", "Under")
 
 
-@dataclass(frozen=True, slots=True)
-class MarketIdentity:
+class MarketIdentity(NamedTuple):  # NamedTuples: ~150,000 are built per refresh, frozen dataclasses cost 3×
     key: str
     period: str
     point: float  # home side's line for spreads, the total for totals, 0 when the market has none
     player: str  # '' unless a player prop
 
 
-@dataclass(frozen=True, slots=True)
-class Quote:
+class Quote(NamedTuple):
     """One bookmaker's complete, valid quote of one market, outcomes in canonical order."""
 
     event_id: str
@@ -76,9 +75,13 @@ class QuoteError(ValueError):
 
 def _valid_price(outcome: Outcome) -> float:
     price = outcome.price
-    if not isinstance(price, int | float) or not math.isfinite(price) or price <= 1.0:
-        raise QuoteError(f"invalid odds {price!r} for {outcome.name!r}: decimal odds must be a number > 1")
-    return float(price)
+    # One chained comparison rejects NaN, infinity and odds ≤ 1; a non-number raises TypeError.
+    try:
+        if 1.0 < price < math.inf:
+            return float(price)
+    except TypeError:
+        pass
+    raise QuoteError(f"invalid odds {price!r} for {outcome.name!r}: decimal odds must be a number > 1")
 
 
 def _no_duplicates(outcomes: tuple[Outcome, ...]) -> None:

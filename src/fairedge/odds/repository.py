@@ -404,7 +404,11 @@ def load_board(session: Session) -> BoardRows:
         select(Price.market_id, Price.bookmaker_id, Price.outcome_index, Price.price, _epoch(session, quoted))
         .join(Market, Market.id == Price.market_id)
         .join(Event, Event.id == Market.event_id)
-        .where(Price.superseded_at.is_(None), Event.status != "completed", ~Market.key.endswith("_lay"))
+        .where(
+            Price.superseded_at.is_(None),
+            Event.status != "completed",
+            ~Market.key.endswith("_lay", autoescape=True),
+        )
     )
     board = _fetch_matrix(session, stmt, 5)
     ints = board[:, :3].astype(np.int64)

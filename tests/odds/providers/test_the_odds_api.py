@@ -585,6 +585,19 @@ def test_invalid_json_is_retried_then_unavailable(api: respx.MockRouter, make: A
     assert "invalid JSON" in str(raised.value)
 
 
+def test_a_payload_that_is_not_a_list_of_events_is_unavailable_without_retry(
+    api: respx.MockRouter, make: Any, sleeps: Sleeps
+) -> None:
+    route = api.get(NBA_ODDS).mock(return_value=_odds({"unexpected": "object"}))
+
+    with pytest.raises(OddsApiUnavailable) as raised:
+        make().fetch()
+
+    assert route.call_count == 1
+    assert sleeps == []
+    assert "unreadable payload" in str(raised.value)
+
+
 # ------------------------------------------------------------------------------------------ several sports
 
 

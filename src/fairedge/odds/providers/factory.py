@@ -24,4 +24,18 @@ def build_provider(settings: Settings) -> OddsProvider:
             return ReplayProvider(settings.ODDS_REPLAY_DIR)
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from exc
-    raise ConfigurationError(f"odds provider {name!r} is not available in this build")
+    from fairedge.odds.providers.the_odds_api import TheOddsApiProvider
+
+    if settings.ODDS_API_KEY is None:
+        raise ConfigurationError("ODDS_PROVIDER=the_odds_api needs ODDS_API_KEY")
+    try:
+        return TheOddsApiProvider(
+            settings.ODDS_API_KEY.get_secret_value(),
+            base_url=settings.ODDS_API_BASE_URL,
+            sports=settings.ODDS_SPORTS,
+            regions=settings.ODDS_REGIONS,
+            bookmakers=settings.ODDS_BOOKMAKERS,
+            markets=settings.ODDS_MARKETS,
+        )
+    except ValueError as exc:
+        raise ConfigurationError(f"the_odds_api provider: {exc}") from exc

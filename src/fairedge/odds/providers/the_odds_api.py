@@ -463,7 +463,7 @@ class TheOddsApiProvider:
         live = self._live.setdefault(sport, {})
         for event in events:
             if event.commence_time <= now:
-                pass
+                live[event.id] = event.commence_time
         horizon = now - timedelta(days=SCORES_DAYS_FROM)
         for event_id in [eid for eid, commence in live.items() if commence < horizon]:
             del live[event_id]  # out of the daysFrom window: /scores cannot tell any more

@@ -1,0 +1,50 @@
+"""The provider the settings ask for, and configuration mistakes reported as such."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fairedge.config import Settings
+from fairedge.errors import ConfigurationError
+from fairedge.odds.providers.factory import build_provider
+from fairedge.odds.providers.replay import ReplayProvider
+from fairedge.odds.providers.simulator import SimulatorProvider
+from fairedge.odds.providers.the_odds_api import TheOddsApiProvider
+
+
+def settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_simulator_without_a_key() -> None:
+    s = settings()
+    assert s.odds_provider == "simulator"
+    assert isinstance(build_provider(s), SimulatorProvider)
+    assert s.refresh_seconds == 5.0
+
+
+def test_a_key_selects_the_odds_api_and_a_slower_refresh() -> None:
+    s = settings(ODDS_API_KEY="k" * 32, ODDS_SPORTS="basketball_nba")
+    assert s.odds_provider == "the_odds_api"
+    provider = build_provider(s)
+    assert isinstance(provider, TheOddsApiProvider)
+    assert s.refresh_seconds == 60.0
+    assert "k" * 32 not in repr(provider)
+    assert settings(ODDS_API_KEY="k", ODDS_REFRESH_SECONDS=30).refresh_seconds == 30.0
+
+
+def test_the_odds_api_without_a_key_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="ODDS_API_KEY"):
+        build_provider(settings(ODDS_PROVIDER="the_odds_api"))
+
+
+def test_replay_needs_an_existing_folder(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="ODDS_REPLAY_DIR"):
+        build_provider(settings(ODDS_PROVIDER="replay"))
+    with pytest.raises(ConfigurationError):
+        build_provider(settings(ODDS_PROVIDER="replay", ODDS_REPLAY_DIR=str(tmp_path / "missing")))
+    (tmp_path / "0001.json").write_text("[]")
+    provider = build_provider(settings(ODDS_PROVIDER="replay", ODDS_REPLAY_DIR=str(tmp_path)))
+    assert isinstance(provider, ReplayProvider)
