@@ -18,6 +18,7 @@ from typing import NamedTuple
 import structlog
 from sqlalchemy.orm import Session
 
+from fairedge.kit.gcpause import gc_paused
 from fairedge.observability import metrics
 from fairedge.odds import repository
 from fairedge.odds.providers.base import BookmakerQuote, EventOdds, MarketQuote, Outcome, Snapshot
@@ -91,16 +92,27 @@ def _no_duplicates(outcomes: tuple[Outcome, ...]) -> None:
 
 
 def _h2h(event: EventOdds, market: MarketQuote) -> list[NormalisedMarket]:
-    by_name = {o.name: o for o in market.outcomes}
-    if any(o.point is not None for o in market.outcomes):
-        raise QuoteError("a point on an h2h market")
-    expected = [event.home_team, event.away_team] + (["Draw"] if "Draw" in by_name else [])
-    missing = [name for name in expected if name not in by_name]
-    extra = sorted(set(by_name) - set(expected))
-    if missing or extra:
+    # The hot path of every refresh: check cheaply, work out the details of a failure only when it fails.
+    by_name = {}
+    for o in market.outcomes:
+        if o.point is not None:
+            raise QuoteError("a point on an h2h market")
+        by_name[o.name] = o
+    names = (
+        (event.home_team, event.away_team, "Draw")
+        if len(by_name) == 3
+        else (event.home_team, event.away_team)
+    )
+    try:
+        prices = tuple(_valid_price(by_name[name]) for name in names)
+    except KeyError:
+        prices = ()
+    if len(prices) != len(by_name):
+        expected = [event.home_team, event.away_team, *(["Draw"] if "Draw" in by_name else [])]
+        missing = [name for name in expected if name not in by_name]
+        extra = sorted(set(by_name) - set(expected))
         raise QuoteError(f"outcomes do not match the event: missing {missing}, unexpected {extra}")
-    prices = tuple(_valid_price(by_name[name]) for name in expected)
-    return [(MarketIdentity(market.key, market.period, 0.0, ""), tuple(expected), prices)]
+    return [(MarketIdentity(market.key, market.period, 0.0, ""), names, prices)]
 
 
 def _spreads(event: EventOdds, market: MarketQuote) -> list[NormalisedMarket]:
@@ -190,6 +202,13 @@ def ingest_snapshot(
     session: Session, snapshot: Snapshot, *, provider: str, sharp: Sequence[SharpBook] = DEFAULT_SHARP_BOOKS
 ) -> IngestReport:
     """Store a snapshot in the caller's transaction (the job commits)."""
+    with gc_paused():
+        return _ingest(session, snapshot, provider=provider, sharp=sharp)
+
+
+def _ingest(
+    session: Session, snapshot: Snapshot, *, provider: str, sharp: Sequence[SharpBook]
+) -> IngestReport:
     quotes, rejections = normalise_snapshot(snapshot)
     for rejection in rejections:
         log.warning(

@@ -11,6 +11,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from fairedge.errors import NotFound
+from fairedge.kit.gcpause import gc_paused
 from fairedge.observability import metrics
 from fairedge.odds import repository as odds_repo
 from fairedge.odds.models import Event, Sport
@@ -37,6 +38,11 @@ class ScanReport:
 
 def run_scan(session: Session, config: ScanConfig, *, now: datetime | None = None) -> ScanReport:
     """Price the current board and replace the active opportunities, in the caller's transaction."""
+    with gc_paused():
+        return _run_scan(session, config, now=now)
+
+
+def _run_scan(session: Session, config: ScanConfig, *, now: datetime | None) -> ScanReport:
     started = time.perf_counter()
     board_time = odds_repo.latest_refresh(session)
     now = now or board_time or datetime.now(UTC)
