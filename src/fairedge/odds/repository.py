@@ -322,17 +322,17 @@ def _driver(session: Session) -> Any:
 def _fetch_matrix(session: Session, stmt: AnySelect, columns: int) -> NDArray[np.float64]:
     """Run a numeric query into a (rows, columns) float64 array without building a Python row per result.
 
-    PostgreSQL streams it with COPY … TO STDOUT (text), parsed by numpy; SQLite's cursor is already cheap.
+    PostgreSQL streams it with COPY … TO STDOUT (text), parsed by numpy; SQLite's own cursor returns plain
+    tuples, which numpy converts quickly (SQLAlchemy rows it does not).
     """
+    sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+    dbapi = _driver(session)
     if _dialect(session) == "postgresql":
-        sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
-        dbapi = _driver(session)
         with dbapi.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:
             data = b"".join(bytes(chunk) for chunk in copy)
         values = np.array(data.split(), dtype=np.float64)
     else:
-        rows = session.connection().execute(stmt).all()
-        values = np.array(rows, dtype=np.float64).ravel()
+        values = np.array(dbapi.execute(sql).fetchall(), dtype=np.float64).ravel()
     return values.reshape(-1, columns)
 
 

@@ -291,25 +291,22 @@ def _middles(
     config: ScanConfig,
 ) -> list[Found]:
     ids = quotes.market_ids.tolist()
-    candidates = [
-        (i, shapes[mid])
-        for i, mid in enumerate(ids)
-        if mid in shapes and shapes[mid].key != "h2h" and not shapes[mid].key.startswith("h2h")
-    ]
+    candidates = [(i, shapes[mid]) for i, mid in enumerate(ids) if mid in shapes]  # markets with a line
     if len(candidates) < 2:
         return []
     index = np.array([c[0] for c in candidates], dtype=np.int64)
-    family_keys = [(s.event_id, s.key, s.period, s.player) for _, s in candidates]
-    _, family = np.unique(np.array([hash(k) for k in family_keys], dtype=np.int64), return_inverse=True)
+    families: dict[tuple[int, str, str, str], int] = {}
+    family = np.array(
+        [families.setdefault((s.event_id, s.key, s.period, s.player), len(families)) for _, s in candidates],
+        dtype=np.int64,
+    )
     is_spread = np.array([s.key in SPREAD_KEYS for _, s in candidates])
-    # Orient every market so that "side A" wins above its line and "side B" below:
-    # totals: A = Over at point, wins when total > point; B = Under, wins when total < point.
-    # spreads (home margin m): A = away side, wins when m < -point... we use the home-margin axis:
-    # home at point h wins when m > -h (a "lower bound" leg), away at -h wins when m < -h (an "upper" leg).
+    # Put every line on one result axis — the total, or the home side's winning margin m — and call the
+    # outcome that wins above the line the lower leg (Over; home at point h wins when m > -h) and the one
+    # that wins below it the upper leg (Under; away wins when m < -h). Both win strictly between the lower
+    # leg's line and a higher upper leg's line.
     point = np.array([s.point for _, s in candidates])
-    bound = np.where(is_spread, -point, point)  # the line on the result axis (total, or home margin)
-    # lower leg (wins above the line): Over (outcome 0) for totals, home (outcome 0) for spreads;
-    # upper leg (wins below the line): Under (1) for totals, away (1) for spreads.
+    bound = np.where(is_spread, -point, point)
     order = np.lexsort((bound, family))
     index, family, bound, is_spread = index[order], family[order], bound[order], is_spread[order]
     out: list[Found] = []
@@ -320,9 +317,9 @@ def _middles(
             break
         lo_i = np.nonzero(same)[0]
         hi_i = lo_i + offset
-        # Lower leg from the market with the lower line, upper leg from the one with the higher line.
+        # Lower leg from the market with the lower line, upper leg from the one with the higher line; on
+        # one result axis the totals form of the window serves spreads too.
         lo_line, hi_line = bound[lo_i], bound[hi_i]
-        # Both lines are on one result axis here, so the totals form of the window applies to spreads too.
         has_window = middle_window("totals", lo_line, hi_line).has_window  # a whole-number result inside
         m_lo, m_hi = index[lo_i], index[hi_i]
         d_a, d_b = best[m_lo, 0], best[m_hi, 1]
