@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     ODDS_REFRESH_SECONDS: float | None = Field(
         default=None, gt=0
     )  # unset: 5 s (simulator, replay), 60 s (API)
+    PRICE_HISTORY_DAYS: float = Field(
+        default=14.0, gt=0
+    )  # superseded prices and unseen events kept this long
     SIMULATOR_SEED: int | None = None
     SIMULATOR_EVENTS: int = Field(default=24, ge=1, le=5000)
 

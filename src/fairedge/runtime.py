@@ -75,6 +75,9 @@ class Runtime:
                 self.session_factory, self.provider, self.sharp
             ),
             "tasks.ev_calculation": lambda: opportunity_tasks.ev_calculation(self.session_factory, self.scan),
+            "tasks.odds_retention": lambda: odds_tasks.odds_retention(
+                self.session_factory, self.settings.PRICE_HISTORY_DAYS
+            ),
         }
 
     def scheduler(self) -> EmbeddedScheduler:

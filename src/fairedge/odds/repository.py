@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ARRAY, Select, any_, bindparam, func, or_, select, update
+from sqlalchemy import ARRAY, Select, any_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -287,6 +287,7 @@ def store_snapshot(
     ):
         superseded[last_seen_of_event.get(event_of_market.get(market_id, -1), t)].append(price_id)
     for last_seen, ids in superseded.items():
+        ids.sort()  # heap order: neighbouring rows share pages
         for batch in _batches(session, ids):
             conn.execute(
                 update(Price)
@@ -295,7 +296,7 @@ def store_snapshot(
             )
         stats.superseded += len(ids)
 
-    if new.size:
+    if new.size:  # in key order (np.unique sorted them): index inserts land on neighbouring pages
         _insert_prices(
             session,
             [
@@ -560,3 +561,36 @@ def event_history(
         Market.key, Market.point, Bookmaker.key, Price.outcome_index, Price.first_seen
     ).limit(limit)
     return list(session.execute(stmt))
+
+
+# --- retention ---------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PruneStats:
+    prices: int = 0
+    events: int = 0
+
+
+def prune_history(session: Session, cutoff: datetime, *, batch: int = 20_000) -> PruneStats:
+    """Delete superseded prices last seen before ``cutoff`` and events the feed has not shown since.
+
+    Works in batches so each statement stays short. Prices go first (they carry no foreign keys); deleting
+    an event cascades to its markets and opportunities.
+    """
+    stats = PruneStats()
+    conn = session.connection()
+    while True:
+        ids = conn.execute(select(Price.id).where(Price.last_seen < cutoff).limit(batch)).scalars().all()
+        if not ids:
+            break
+        conn.execute(delete(Price).where(_in(session, Price.id, ids)))
+        stats.prices += len(ids)
+    old_events = conn.execute(select(Event.id).where(Event.last_seen_at < cutoff)).scalars().all()
+    for chunk in _chunks(list(old_events), 1000):
+        market_ids = conn.execute(select(Market.id).where(Market.event_id.in_(chunk))).scalars().all()
+        for markets in _chunks(list(market_ids)):
+            conn.execute(delete(Price).where(Price.market_id.in_(markets)))
+        conn.execute(delete(Event).where(Event.id.in_(chunk)))
+        stats.events += len(chunk)
+    return stats

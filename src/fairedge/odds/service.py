@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -53,6 +53,13 @@ def refresh_odds(session: Session, provider: OddsProvider, *, sharp: Sequence[Sh
         duration_ms=round((time.perf_counter() - started) * 1000, 1),
     )
     return report
+
+
+def prune_history(session: Session, *, days: float, now: datetime) -> repository.PruneStats:
+    """Apply the retention period: superseded prices and events last seen more than ``days`` ago."""
+    stats = repository.prune_history(session, now - timedelta(days=days))
+    log.info("odds_history_pruned", days=days, prices=stats.prices, events=stats.events)
+    return stats
 
 
 def list_sports(session: Session) -> list[tuple[Sport, int]]:

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairedge.db.engine import session_scope
+from fairedge.kit.timeutil import utcnow
 from fairedge.observability import metrics
 from fairedge.odds.providers.base import OddsProvider
-from fairedge.odds.service import refresh_odds
+from fairedge.odds.service import prune_history, refresh_odds
 from fairedge.pricing.fair import SharpBook
 
 
@@ -28,3 +29,9 @@ def odds_refresh(
         "prices_unchanged": report.prices_unchanged,
         "rejected": len(report.rejected),
     }
+
+
+def odds_retention(factory: sessionmaker[Session], days: float) -> dict[str, Any]:
+    with session_scope(factory) as session:
+        stats = prune_history(session, days=days, now=utcnow())
+    return {"prices": stats.prices, "events": stats.events}

@@ -17,4 +17,7 @@ class Periodic:
 
 
 def schedule(odds_refresh_seconds: float) -> tuple[Periodic, ...]:
-    return (Periodic("tasks.odds_refresh", odds_refresh_seconds, then=("tasks.ev_calculation",)),)
+    return (
+        Periodic("tasks.odds_refresh", odds_refresh_seconds, then=("tasks.ev_calculation",)),
+        Periodic("tasks.odds_retention", 3600.0),
+    )
