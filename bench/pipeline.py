@@ -170,15 +170,6 @@ def _scan_comparison(url: str) -> dict[str, float]:
         table = BookTable.build(
             [(b.id, b.key, b.sharp_weight if b.is_sharp else 0.0, b.commission) for b in book_rows]
         )
-        build_quotes(
-            board.market_id,
-            board.bookmaker_id,
-            board.outcome_index,
-            board.price,
-            board.quoted_at,
-            board_time=board_time.timestamp(),
-            books=table,
-        )
         shapes = {
             s.id: Shape(s.event_id, s.key, s.period, s.point, s.player)
             for s in odds_repo.line_market_shapes(session)

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Path, Query
 
 from fairedge.deps import PageDep, SessionDep
 from fairedge.odds import service
-from fairedge.odds.models import Event, Sport
 from fairedge.odds.schemas import (
     BoardMarketOut,
     BoardOutcomeOut,
@@ -28,23 +27,6 @@ from fairedge.odds.schemas import (
 router = APIRouter(prefix="/api", tags=["odds"])
 
 EventId = Annotated[int, Path(ge=1, le=2**62, description="FairEdge event id.")]
-
-
-def _event_out(event: Event, sport: Sport) -> EventOut:
-    return EventOut(
-        id=event.id,
-        provider_id=event.provider_id,
-        sport=sport.group_name,
-        league=sport.key,
-        league_title=sport.title,
-        home_team=event.home_team,
-        away_team=event.away_team,
-        commence_time=event.commence_time,
-        status=event.status,
-        home_score=event.home_score,
-        away_score=event.away_score,
-        last_seen_at=event.last_seen_at,
-    )
 
 
 @router.get("/sports", response_model=list[SportOut])
@@ -80,7 +62,7 @@ def list_events(
         offset=page.offset,
         limit=page.limit,
     )
-    return EventPage(items=[_event_out(e, s) for e, s in rows], page=page.meta(total))
+    return EventPage(items=[EventOut.build(e, s) for e, s in rows], page=page.meta(total))
 
 
 @router.get("/events/{event_id}/odds", response_model=EventBoardOut)
@@ -91,7 +73,7 @@ def get_event_odds(
 ) -> EventBoardOut:
     event, sport, markets = service.event_board(session, event_id, method=method)
     return EventBoardOut(
-        event=_event_out(event, sport),
+        event=EventOut.build(event, sport),
         devig_method=method,
         markets=[
             BoardMarketOut(

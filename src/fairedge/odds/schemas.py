@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Self
 
 from pydantic import BaseModel
 
 from fairedge.kit.pagination import PageMeta
+from fairedge.odds.models import Event, Sport
 from fairedge.pricing.odds import american_from_decimal
 
 
@@ -35,19 +37,46 @@ class BookmakerOut(BaseModel):
     sharp_weight: float
 
 
-class EventOut(BaseModel):
+class EventRef(BaseModel):
     id: int
-    provider_id: str
-    sport: str
-    league: str
-    league_title: str
+    sport: str  # the sport group, e.g. Basketball
+    league: str  # the sport key, e.g. basketball_nba
+    league_title: str  # e.g. NBA
     home_team: str
     away_team: str
     commence_time: datetime
     status: str
+
+    @classmethod
+    def build(cls, event: Event, sport: Sport) -> Self:
+        return cls(
+            id=event.id,
+            sport=sport.group_name,
+            league=sport.key,
+            league_title=sport.title,
+            home_team=event.home_team,
+            away_team=event.away_team,
+            commence_time=event.commence_time,
+            status=event.status,
+        )
+
+
+class EventOut(EventRef):
+    provider_id: str
     home_score: int | None
     away_score: int | None
     last_seen_at: datetime
+
+    @classmethod
+    def build(cls, event: Event, sport: Sport) -> Self:
+        ref = EventRef.build(event, sport)
+        return cls(
+            **ref.model_dump(),
+            provider_id=event.provider_id,
+            home_score=event.home_score,
+            away_score=event.away_score,
+            last_seen_at=event.last_seen_at,
+        )
 
 
 class EventPage(BaseModel):

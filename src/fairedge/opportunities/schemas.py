@@ -9,19 +9,8 @@ from pydantic import BaseModel
 
 from fairedge.kit.pagination import PageMeta
 from fairedge.odds.models import Event, Sport
-from fairedge.odds.schemas import american
+from fairedge.odds.schemas import EventRef, american
 from fairedge.opportunities.models import Opportunity
-
-
-class EventRef(BaseModel):
-    id: int
-    sport: str  # the sport group, e.g. Basketball
-    league: str  # the sport key, e.g. basketball_nba
-    league_title: str
-    home_team: str
-    away_team: str
-    commence_time: datetime
-    status: str
 
 
 class OpportunityOut(BaseModel):
@@ -60,7 +49,7 @@ class OpportunityOut(BaseModel):
             id=opp.id,
             kind=opp.kind,
             active=opp.active,
-            event=event_ref(event, sport),
+            event=EventRef.build(event, sport),
             market=opp.market_key,
             period=opp.period,
             outcome=opp.outcome,
@@ -84,19 +73,6 @@ class OpportunityOut(BaseModel):
             lifespan_seconds=(end - opp.first_seen).total_seconds(),
             details=opp.details,
         )
-
-
-def event_ref(event: Event, sport: Sport) -> EventRef:
-    return EventRef(
-        id=event.id,
-        sport=sport.group_name,
-        league=sport.key,
-        league_title=sport.title,
-        home_team=event.home_team,
-        away_team=event.away_team,
-        commence_time=event.commence_time,
-        status=event.status,
-    )
 
 
 class OpportunityPage(BaseModel):
