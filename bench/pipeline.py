@@ -1,12 +1,15 @@
 """Refresh pipeline: ingest + scan of a 1,000 events × 30 books × 3 markets board, on PostgreSQL and SQLite.
 
-Run with ``python -m bench.pipeline``. The simulator makes the board (seeded). For each database, a fresh
-migrated database receives a cold first refresh (every price new) and then steady refreshes (the market
-moved for one simulated minute... an hour of simulated time per real minute, as in the demo); each is timed
-as ingest (store the snapshot) and scan (price the board, replace the opportunities), each in its own
-transaction like the jobs. Baseline, same run, same board: a plain per-market Python scan — loop over
-markets, devig each sharp book's quote with a one-market call, average, then EV for every book's outcome in
-Python — against the vectorised scan's pricing pass on the same in-memory board.
+Run with ``python -m bench.pipeline``. The simulator makes the board (seeded). Two scenarios, each on a
+fresh migrated database per backend: a cold first refresh (every price new), then three steady refreshes
+60 s apart — in "poll" the market moves for one minute between refreshes, as when The Odds API is polled
+every minute (~20 % of prices change); in "stress" it moves for an hour, the demo's accelerated market
+(40–65 % change). Each refresh is timed as ingest (store the snapshot) and scan (price the board, replace
+the opportunities), each in its own transaction like the jobs.
+
+Baseline, same run, same board: a plain per-market Python scan — loop over markets, devig each sharp
+book's quote with a one-market call, average, then EV for every book's outcome in Python — against the
+vectorised scan's pricing pass on the same in-memory board.
 """
 
 from __future__ import annotations
@@ -52,9 +55,14 @@ class Clock:
         return self.now
 
 
-def _snapshots() -> list[Any]:
+SCENARIOS = (("poll", 1.0), ("stress", 60.0))  # name, simulated seconds per real second
+
+
+def _snapshots(time_scale: float) -> list[Any]:
     clock = Clock()
-    provider = SimulatorProvider(seed=2026, n_events=EVENTS, n_books=BOOKS, clock=clock, time_scale=60.0)
+    provider = SimulatorProvider(
+        seed=2026, n_events=EVENTS, n_books=BOOKS, clock=clock, time_scale=time_scale
+    )
     snaps = []
     for _ in range(1 + STEADY_REFRESHES):
         snaps.append(provider.fetch())
@@ -197,29 +205,33 @@ def _scan_comparison(url: str) -> dict[str, float]:
 
 def main() -> None:
     print(f"# Refresh pipeline: {EVENTS} events × {BOOKS} books × h2h/spreads/totals (simulator, seed 2026)")
-    started = time.perf_counter()
-    snaps = _snapshots()
-    print(f"simulator: {len(snaps)} snapshots in {time.perf_counter() - started:.2f}s\n")
     results = []
     comparison = None
-    pg_url, drop = _pg_database()
-    try:
-        results.append(_run_backend("postgresql", pg_url, snaps))
-        comparison = _scan_comparison(pg_url)
-    finally:
-        drop()
-    with tempfile.TemporaryDirectory() as tmp:
-        results.append(_run_backend("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", snaps))
+    for scenario, time_scale in SCENARIOS:
+        snaps = _snapshots(time_scale)
+        pg_url, drop = _pg_database()
+        try:
+            results.append({"scenario": scenario, **_run_backend("postgresql", pg_url, snaps)})
+            if comparison is None:
+                comparison = _scan_comparison(pg_url)
+        finally:
+            drop()
+        with tempfile.TemporaryDirectory() as tmp:
+            sqlite_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            results.append({"scenario": scenario, **_run_backend("sqlite", sqlite_url, snaps)})
 
-    print("| database | refresh | prices | changed | ingest s | scan s | ingest+scan s | prices/s | found |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| scenario | database | refresh | prices | changed | ingest s | scan s | ingest+scan s | prices/s "
+        "| found |"
+    )
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for result in results:
         for r in result["rows"]:
             total = r["ingest"] + r["scan"]
             print(
-                f"| {result['backend']} | {r['refresh']} | {r['prices']:,} | {r['changed']:,} | "
-                f"{r['ingest']:.3f} | "
-                f"{r['scan']:.3f} | {total:.3f} | {r['prices'] / total:,.0f} | {r['found']:,} |"
+                f"| {result['scenario']} | {result['backend']} | {r['refresh']} | {r['prices']:,} | "
+                f"{r['changed']:,} | {r['ingest']:.3f} | {r['scan']:.3f} | {total:.3f} | "
+                f"{r['prices'] / total:,.0f} | {r['found']:,} |"
             )
     if comparison:
         print(f"\nScan pricing pass on the same board ({comparison['prices']:,} prices, fair line: shin):")
@@ -233,12 +245,13 @@ def main() -> None:
             f"| vectorised scan (+EV, arbitrage, middles) | {comparison['vectorised']:.3f} | "
             f"{comparison['prices'] / comparison['vectorised']:,.0f} | {comparison['ratio']:.1f}× |"
         )
-    steady_pg = [r for r in results[0]["rows"] if r["refresh"] != "cold"]
-    worst = max(r["ingest"] + r["scan"] for r in steady_pg)
-    print(
-        f"\nTarget: ingest + scan under 2 s on PostgreSQL — steady worst {worst:.3f}s: "
-        f"{'met' if worst < 2 else 'MISSED'}"
-    )
+    print("\nTarget: ingest + scan under 2 s on PostgreSQL")
+    for result in results:
+        if result["backend"] != "postgresql":
+            continue
+        for label, rows in (("cold", result["rows"][:1]), ("steady worst", result["rows"][1:])):
+            worst = max(r["ingest"] + r["scan"] for r in rows)
+            print(f"- {result['scenario']} {label}: {worst:.3f}s {'met' if worst < 2 else 'MISSED'}")
     sys.stdout.flush()
 
 
