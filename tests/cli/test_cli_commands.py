@@ -53,6 +53,15 @@ def test_refresh_then_opportunities_table(env: dict[str, str]) -> None:
     assert "2 of 2 active opportunities" in middles.output
 
 
+def test_empty_results_say_why(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    before = runner.invoke(app, ["opportunities"])
+    assert before.exit_code == 0 and "no odds stored yet" in before.output
+    assert runner.invoke(app, ["refresh-odds"]).exit_code == 0
+    none = runner.invoke(app, ["opportunities", "--kind", "arbitrage"])
+    assert none.exit_code == 0 and "no active opportunities match" in none.output
+
+
 def test_bad_option_is_a_clear_error(env: dict[str, str]) -> None:
     result = runner.invoke(app, ["opportunities", "--kind", "bogus"])
     assert result.exit_code == 2

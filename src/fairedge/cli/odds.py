@@ -10,6 +10,7 @@ from fairedge.cli.common import fail, load_settings, user_errors
 from fairedge.db.engine import session_scope
 from fairedge.kit.timeutil import utcnow
 from fairedge.odds.models import Event, Sport
+from fairedge.odds.repository import latest_refresh
 from fairedge.odds.schemas import american
 from fairedge.opportunities.models import Opportunity
 from fairedge.opportunities.repository import OpportunityFilter
@@ -73,6 +74,7 @@ def opportunities_command(
             with session_scope(runtime.session_factory) as session:
                 rows, total = service.list_opportunities(session, filters, sort=sort, offset=0, limit=limit)
                 lines = [_row(o, e, s) for o, e, s in rows]
+                refreshed = latest_refresh(session)
         except Exception as exc:
             fail(
                 f"cannot read opportunities from {settings.DATABASE_URL}: {exc} (run `fairedge db upgrade`?)",
@@ -80,8 +82,11 @@ def opportunities_command(
             )
         finally:
             runtime.close()
+    if refreshed is None:
+        typer.echo("no odds stored yet: start `fairedge run`, or fetch once with `fairedge refresh-odds`")
+        return
     if not lines:
-        typer.echo("no active opportunities (is FairEdge running? try `fairedge refresh-odds`)")
+        typer.echo(f"no active opportunities match (odds last refreshed {refreshed:%Y-%m-%d %H:%M:%S} UTC)")
         return
     header = ("kind", "EV%", "bet", "book", "odds", "fair", "Kelly%", "event", "starts", "age")
     table = [header, *lines]
