@@ -36,6 +36,10 @@ def test_db_upgrade_current_downgrade(env: dict[str, str]) -> None:
     assert result.exit_code == 0, result.output
     current = runner.invoke(app, ["db", "current"])
     assert current.exit_code == 0 and "up to date" in current.output
+    step = runner.invoke(app, ["db", "downgrade", "-1"])
+    assert step.exit_code == 0, step.output
+    assert "current: empty" in runner.invoke(app, ["db", "current"]).output
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     down = runner.invoke(app, ["db", "downgrade", "base"])
     assert down.exit_code == 0
     assert "current: empty" in runner.invoke(app, ["db", "current"]).output

@@ -24,7 +24,9 @@ def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = 
     typer.echo(f"database at {revision}")
 
 
-@app.command("downgrade")
+@app.command(
+    "downgrade", context_settings={"ignore_unknown_options": True}
+)  # "-1" is a revision, not an option
 def downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")]) -> None:
     """Revert migrations down to REVISION (-1 for one step, base for empty)."""
     settings = load_settings()
