@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ARRAY, Select, any_, bindparam, delete, func, or_, select, update
+from sqlalchemy import ARRAY, Float, Select, any_, bindparam, cast, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -323,18 +323,21 @@ def _driver(session: Session) -> Any:
 def _fetch_matrix(session: Session, stmt: AnySelect, columns: int) -> NDArray[np.float64]:
     """Run a numeric query into a (rows, columns) float64 array without building a Python row per result.
 
-    PostgreSQL streams it with COPY … TO STDOUT (text), parsed by numpy; SQLite's own cursor returns plain
-    tuples, which numpy converts quickly (SQLAlchemy rows it does not).
+    PostgreSQL returns each column as one binary array (``array_agg``): one row instead of 155,000, about
+    half the time of a row fetch or a text COPY. SQLite's own cursor returns plain tuples, which numpy converts
+    quickly (SQLAlchemy rows it does not).
     """
     sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
     dbapi = _driver(session)
-    if _dialect(session) == "postgresql":
-        with dbapi.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:
-            data = b"".join(bytes(chunk) for chunk in copy)
-        values = np.array(data.split(), dtype=np.float64)
-    else:
-        values = np.array(dbapi.execute(sql).fetchall(), dtype=np.float64).ravel()
-    return values.reshape(-1, columns)
+    if _dialect(session) != "postgresql":
+        return np.array(dbapi.execute(sql).fetchall(), dtype=np.float64).reshape(-1, columns)
+    names = [f"c{i}" for i in range(columns)]
+    aggregated = ", ".join(f"array_agg(q.{name})" for name in names)  # one scan: every array in one row order
+    with dbapi.cursor(binary=True) as cursor:
+        row = cursor.execute(f"SELECT {aggregated} FROM ({sql}) AS q({', '.join(names)})").fetchone()
+    if row is None or row[0] is None:
+        return np.empty((0, columns))
+    return np.column_stack([np.asarray(column, dtype=np.float64) for column in row])
 
 
 PRICE_COLUMNS = ("market_id", "bookmaker_id", "outcome_index", "price", "first_seen", "last_update")
@@ -384,7 +387,7 @@ def _insert_prices(session: Session, rows: Sequence[tuple[int, int, int, float, 
 def _epoch(session: Session, column: Any) -> Any:
     """Seconds since the epoch as a float, computed in the database (the scan wants numbers)."""
     if _dialect(session) == "postgresql":
-        return func.extract("epoch", column)
+        return cast(func.extract("epoch", column), Float)  # extract() is numeric since PostgreSQL 14: slow
     return (func.julianday(column) - 2440587.5) * 86400.0
 
 
