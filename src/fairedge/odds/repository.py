@@ -324,8 +324,8 @@ def _fetch_matrix(session: Session, stmt: AnySelect, columns: int) -> NDArray[np
     """Run a numeric query into a (rows, columns) float64 array without building a Python row per result.
 
     PostgreSQL returns each column as one binary array (``array_agg``): one row instead of 155,000, about
-    half the time of a row fetch or a text COPY. SQLite's own cursor returns plain tuples, which numpy converts
-    quickly (SQLAlchemy rows it does not).
+    half the time of a row fetch or a text COPY. SQLite's own cursor returns plain tuples, which numpy
+    converts quickly (SQLAlchemy rows it does not).
     """
     sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
     dbapi = _driver(session)
