@@ -243,29 +243,33 @@ def store_snapshot(
         )
         current = np.vstack([current, _fetch_matrix(session, stmt, 5)])
 
-    snap_mid: list[int] = []
-    snap_book: list[int] = []
-    snap_index: list[int] = []
-    snap_price: list[float] = []
-    snap_update: list[datetime] = []
+    # The snapshot as arrays: one loop over quotes, prices flattened, per-price columns by repetition.
+    quote_mid: list[int] = []
+    quote_book: list[int] = []
+    quote_size: list[int] = []
+    quote_update: list[datetime] = []
+    flat_prices: list[float] = []
     for q in quotes:
         m = q.market
         mid, n_outcomes = markets[(event_ids[q.event_id], m.key, m.period, m.point, m.player)]
         if n_outcomes != len(q.outcomes):
             continue  # e.g. a 2-way quote of a stored 3-way market: outcome indexes would not line up
-        book_id = book_ids[q.bookmaker]
-        for index, price in enumerate(q.prices):
-            snap_mid.append(mid)
-            snap_book.append(book_id)
-            snap_index.append(index)
-            snap_price.append(price)
-            snap_update.append(q.last_update)
+        quote_mid.append(mid)
+        quote_book.append(book_ids[q.bookmaker])
+        quote_size.append(n_outcomes)
+        quote_update.append(q.last_update)
+        flat_prices.extend(q.prices)
+    sizes = np.asarray(quote_size, dtype=np.int64)
+    snap_quote = np.repeat(np.arange(sizes.size), sizes)  # which quote each price belongs to
+    snap_index = np.arange(snap_quote.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    snap_mid = np.asarray(quote_mid, dtype=np.int64)[snap_quote]
+    snap_book = np.asarray(quote_book, dtype=np.int64)[snap_quote]
 
     span = max(max(book_ids.values(), default=0), int(current[:, 1].max(initial=0))) + 1
     cur_key = _price_key(current[:, 0], current[:, 1], current[:, 2], span)
-    snap_key = _price_key(np.asarray(snap_mid), np.asarray(snap_book), np.asarray(snap_index), span)
+    snap_key = _price_key(snap_mid, snap_book, snap_index, span)
     snap_key, first = np.unique(snap_key, return_index=True)  # a quote repeated in one snapshot counts once
-    prices = np.asarray(snap_price, dtype=np.float64)[first]
+    prices = np.asarray(flat_prices, dtype=np.float64)[first]
     order = np.argsort(cur_key)
     cur_key, current = cur_key[order], current[order]
     pos = np.minimum(np.searchsorted(cur_key, snap_key), max(cur_key.size - 1, 0))
@@ -297,12 +301,20 @@ def store_snapshot(
         stats.superseded += len(ids)
 
     if new.size:  # in key order (np.unique sorted them): index inserts land on neighbouring pages
+        new_quote = snap_quote[new].tolist()
         _insert_prices(
             session,
-            [
-                (snap_mid[i], snap_book[i], snap_index[i], snap_price[i], t, snap_update[i])
-                for i in new.tolist()
-            ],
+            list(
+                zip(
+                    snap_mid[new].tolist(),
+                    snap_book[new].tolist(),
+                    snap_index[new].tolist(),
+                    np.asarray(flat_prices, dtype=np.float64)[new].tolist(),
+                    [t] * len(new_quote),
+                    [quote_update[i] for i in new_quote],
+                    strict=True,
+                )
+            ),
         )
     stats.inserted = int(new.size)
     return stats

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from fairedge.odds.models import Event, Sport
@@ -27,42 +27,53 @@ class ReplaceStats:
 def replace_active(session: Session, rows: Sequence[dict[str, Any]], now: datetime) -> ReplaceStats:
     """Make ``rows`` (keyed by ``key``) the active set, in the caller's transaction.
 
-    Found again: values and ``last_seen`` move, ``first_seen`` stays. New: inserted. Gone: closed with
-    ``ended_at`` and kept as history.
+    Found again: same id, values and ``last_seen`` move, ``first_seen`` stays. New: inserted. Gone: closed
+    with ``ended_at`` and kept as history. Rows found again are rewritten as delete + insert with their old
+    ids: two statements instead of one UPDATE per row.
     """
     stats = ReplaceStats()
+    conn = session.connection()
     active = {
-        key: (oid, count)
-        for key, oid, count in session.execute(
-            select(Opportunity.key, Opportunity.id, Opportunity.scan_count).where(Opportunity.active)
+        key: (oid, first_seen, count)
+        for key, oid, first_seen, count in conn.execute(
+            select(Opportunity.key, Opportunity.id, Opportunity.first_seen, Opportunity.scan_count).where(
+                Opportunity.active
+            )
         )
     }
     incoming = {row["key"]: row for row in rows}
-    gone = [oid for key, (oid, _) in active.items() if key not in incoming]
-    for start in range(0, len(gone), CHUNK):
-        session.execute(
-            update(Opportunity)
-            .where(Opportunity.id.in_(gone[start : start + CHUNK]))
-            .values(active=False, ended_at=now),
-            execution_options={"synchronize_session": False},
-        )
-    stats.closed = len(gone)
+    gone = [oid for key, (oid, _, _) in active.items() if key not in incoming]
     again = [
-        {**row, "id": active[key][0], "last_seen": now, "scan_count": active[key][1] + 1}
+        {
+            **row,
+            "id": active[key][0],
+            "active": True,
+            "first_seen": active[key][1],
+            "last_seen": now,
+            "ended_at": None,
+            "scan_count": active[key][2] + 1,
+        }
         for key, row in incoming.items()
         if key in active
     ]
-    if again:
-        session.execute(update(Opportunity), again)  # ORM bulk UPDATE by primary key: one executemany
-    stats.updated = len(again)
     new = [
         {**row, "active": True, "first_seen": now, "last_seen": now, "ended_at": None, "scan_count": 1}
         for key, row in incoming.items()
         if key not in active
     ]
-    if new:
-        session.execute(insert(Opportunity), new)
-    stats.inserted = len(new)
+    for start in range(0, len(gone), CHUNK):
+        conn.execute(
+            update(Opportunity)
+            .where(Opportunity.id.in_(gone[start : start + CHUNK]))
+            .values(active=False, ended_at=now)
+        )
+    again_ids = [row["id"] for row in again]
+    for start in range(0, len(again_ids), CHUNK):
+        conn.execute(delete(Opportunity).where(Opportunity.id.in_(again_ids[start : start + CHUNK])))
+    for batch in (again, new):
+        if batch:
+            conn.execute(insert(Opportunity), batch)
+    stats.closed, stats.updated, stats.inserted = len(gone), len(again), len(new)
     return stats
 
 
