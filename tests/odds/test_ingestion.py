@@ -37,6 +37,16 @@ def _current(session: Session) -> dict[tuple[str, str, int], float]:
         (MarketQuote("h2h", (Outcome("Home", 1.9), Outcome("Home", 1.8))), "duplicate outcome"),
         (MarketQuote("h2h", (Outcome("Home", 1.9, 1.5), Outcome("Away", 1.9, -1.5))), "point on an h2h"),
         (MarketQuote("totals", (Outcome("Over", 1.9, 210.5),)), "missing outcome"),
+        (
+            MarketQuote("totals", (Outcome("Over", 1.9, 210.5), Outcome("Over", 1.8, 210.5))),
+            "duplicate outcome",
+        ),
+        (
+            MarketQuote(
+                "spreads", (Outcome("Home", 1.9, -3.5), Outcome("Away", 1.9, 3.5), Outcome("Away", 1.8, 3.5))
+            ),
+            "duplicate outcome",
+        ),
         (MarketQuote("spreads", (Outcome("Home", 1.9, -3.5), Outcome("Away", 1.9, 2.5))), "do not mirror"),
         (MarketQuote("outrights", (Outcome("Team A", 3.0), Outcome("Team B", 4.0))), "unknown market shape"),
         (MarketQuote("h2h", (Outcome("Home", 1.9), Outcome("Someone", 1.9))), "do not match the event"),

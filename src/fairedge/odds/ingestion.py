@@ -85,18 +85,14 @@ def _valid_price(outcome: Outcome) -> float:
     raise QuoteError(f"invalid odds {price!r} for {outcome.name!r}: decimal odds must be a number > 1")
 
 
-def _no_duplicates(outcomes: tuple[Outcome, ...]) -> None:
-    names = [(o.name, o.description, o.point) for o in outcomes]
-    if len(set(names)) != len(names):
-        raise QuoteError("duplicate outcome")
-
-
 def _h2h(event: EventOdds, market: MarketQuote) -> list[NormalisedMarket]:
     # The hot path of every refresh: check cheaply, work out the details of a failure only when it fails.
     by_name = {}
     for o in market.outcomes:
         if o.point is not None:
             raise QuoteError("a point on an h2h market")
+        if o.name in by_name:
+            raise QuoteError("duplicate outcome")
         by_name[o.name] = o
     names = (
         (event.home_team, event.away_team, "Draw")
@@ -117,11 +113,13 @@ def _h2h(event: EventOdds, market: MarketQuote) -> list[NormalisedMarket]:
 
 def _spreads(event: EventOdds, market: MarketQuote) -> list[NormalisedMarket]:
     # Alternate spreads carry several lines in one market: pair each home line with its mirrored away line.
-    home = [o for o in market.outcomes if o.name == event.home_team]
-    away = {o.point: o for o in market.outcomes if o.name == event.away_team}
     unexpected = {o.name for o in market.outcomes} - {event.home_team, event.away_team}
     if unexpected:
         raise QuoteError(f"unexpected outcomes {sorted(unexpected)}")
+    home = [o for o in market.outcomes if o.name == event.home_team]
+    away = {o.point: o for o in market.outcomes if o.name == event.away_team}
+    if len({o.point for o in home}) != len(home) or len(home) + len(away) != len(market.outcomes):
+        raise QuoteError("duplicate outcome")  # the same side at the same point twice
     if not home or len(home) != len(away):
         raise QuoteError("missing outcome: spreads need a home and an away line")
     found: list[NormalisedMarket] = []
@@ -147,7 +145,10 @@ def _over_under(market: MarketQuote) -> list[NormalisedMarket]:
     for o in market.outcomes:
         if o.name not in OVER_UNDER:
             raise QuoteError(f"unknown market shape: outcome {o.name!r} in an over/under market")
-        groups[(o.description or "", o.point)][o.name] = o
+        sides = groups[(o.description or "", o.point)]
+        if o.name in sides:
+            raise QuoteError("duplicate outcome")
+        sides[o.name] = o
     found: list[NormalisedMarket] = []
     for (player, point), sides in groups.items():
         if point is None:
@@ -163,7 +164,6 @@ def normalise_market(event: EventOdds, market: MarketQuote) -> list[NormalisedMa
     """Split a provider market into valid FairEdge markets, or raise QuoteError saying why not."""
     if not market.outcomes:
         raise QuoteError("missing outcome: market has no outcomes")
-    _no_duplicates(market.outcomes)
     key = market.key
     if key in ("h2h", "h2h_lay"):
         return _h2h(event, market)

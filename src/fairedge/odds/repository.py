@@ -219,10 +219,13 @@ def store_snapshot(
     # Markets: insert the new ones, then read back the ids of the new.
     eids = list({event_ids[pid] for pid in pids})
     markets = _markets_of(session, eids)
+    quote_keys: list[MarketKey] = [
+        (event_ids[q.event_id], q.market.key, q.market.period, q.market.point, q.market.player)
+        for q in quotes
+    ]
     wanted: dict[MarketKey, tuple[str, ...]] = {}
-    for q in quotes:
-        m = q.market
-        wanted.setdefault((event_ids[q.event_id], m.key, m.period, m.point, m.player), q.outcomes)
+    for key, q in zip(quote_keys, quotes, strict=True):
+        wanted.setdefault(key, q.outcomes)
     new_markets = [
         {"event_id": k[0], "key": k[1], "period": k[2], "point": k[3], "player": k[4], "outcomes": list(v)}
         for k, v in wanted.items()
@@ -249,9 +252,8 @@ def store_snapshot(
     quote_size: list[int] = []
     quote_update: list[datetime] = []
     flat_prices: list[float] = []
-    for q in quotes:
-        m = q.market
-        mid, n_outcomes = markets[(event_ids[q.event_id], m.key, m.period, m.point, m.player)]
+    for key, q in zip(quote_keys, quotes, strict=True):
+        mid, n_outcomes = markets[key]
         if n_outcomes != len(q.outcomes):
             continue  # e.g. a 2-way quote of a stored 3-way market: outcome indexes would not line up
         quote_mid.append(mid)
