@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
 
 import structlog
 from sqlalchemy.orm import Session
@@ -22,29 +21,12 @@ from fairedge.kit.gcpause import gc_paused
 from fairedge.observability import metrics
 from fairedge.odds import repository
 from fairedge.odds.providers.base import BookmakerQuote, EventOdds, MarketQuote, Outcome, Snapshot
+from fairedge.odds.quotes import MarketIdentity, Quote
 from fairedge.pricing.fair import DEFAULT_SHARP_BOOKS, SharpBook
 
 log = structlog.get_logger(__name__)
 
 OVER_UNDER = ("Over", "Under")
-
-
-class MarketIdentity(NamedTuple):  # NamedTuples: ~150,000 are built per refresh, frozen dataclasses cost 3×
-    key: str
-    period: str
-    point: float  # home side's line for spreads, the total for totals, 0 when the market has none
-    player: str  # '' unless a player prop
-
-
-class Quote(NamedTuple):
-    """One bookmaker's complete, valid quote of one market, outcomes in canonical order."""
-
-    event_id: str
-    bookmaker: str
-    market: MarketIdentity
-    outcomes: tuple[str, ...]
-    prices: tuple[float, ...]
-    last_update: datetime
 
 
 @dataclass(frozen=True, slots=True)

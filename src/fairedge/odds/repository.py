@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from fairedge.odds.catalogue import EXCHANGE_COMMISSION, is_exchange
 from fairedge.odds.models import Bookmaker, Event, Market, Price, Sport
 from fairedge.odds.providers.base import Snapshot
+from fairedge.odds.quotes import Quote
 from fairedge.pricing.fair import SharpBook
 
 PRICE_TOLERANCE = 1e-9
@@ -157,32 +158,80 @@ def _markets_of(session: Session, event_ids: Sequence[int]) -> dict[MarketKey, t
 
 
 def store_snapshot(
-    session: Session, snapshot: Snapshot, quotes: Sequence[Any], sharp: Sequence[SharpBook] = ()
+    session: Session, snapshot: Snapshot, quotes: Sequence[Quote], sharp: Sequence[SharpBook] = ()
 ) -> StoreStats:
     """Write a validated snapshot: events, markets, changed prices; supersede changed and pulled prices."""
     stats = StoreStats()
-    t = snapshot.fetched_at
-    conn = session.connection()
     sport_ids = upsert_sports(session, snapshot)
+    book_ids = upsert_bookmakers(session, _books_of(snapshot), sharp)
+    event_ids, previously_seen = _upsert_events(session, snapshot, sport_ids)
+    quote_keys = [
+        (event_ids[q.event_id], q.market.key, q.market.period, q.market.point, q.market.player)
+        for q in quotes
+    ]
+    markets, stats.new_markets = _ensure_markets(session, list(set(event_ids.values())), quote_keys, quotes)
+    current = _current_prices(session, list(set(event_ids.values())))
+    board = _SnapshotPrices.build(quotes, quote_keys, markets, book_ids)
 
-    books: dict[str, tuple[str, str | None]] = {}
+    # Diff on one int64 key per (market, book, outcome), both sides sorted.
+    span = max(max(book_ids.values(), default=0), int(current[:, 1].max(initial=0))) + 1
+    cur_key = _price_key(current[:, 0], current[:, 1], current[:, 2], span)
+    order = np.argsort(cur_key)
+    cur_key, current = cur_key[order], current[order]
+    snap_key, first = np.unique(_price_key(board.market, board.book, board.index, span), return_index=True)
+    pos = np.minimum(np.searchsorted(cur_key, snap_key), max(cur_key.size - 1, 0))
+    found = (cur_key[pos] == snap_key) if cur_key.size else np.zeros(snap_key.size, dtype=bool)
+    same = (
+        found & (np.abs(current[pos, 4] - board.price[first]) <= PRICE_TOLERANCE) if cur_key.size else found
+    )
+    stats.unchanged = int(same.sum())
+
+    # Changed prices and pulled lines (current for these events, absent from the snapshot) are superseded;
+    # their last sighting is their event's previous refresh.
+    gone = ~np.isin(cur_key, snap_key)
+    if cur_key.size:
+        gone[pos[found & ~same]] = True
+    event_of_market = {mid: key[0] for key, (mid, _) in markets.items()}
+    stats.superseded = _supersede(
+        session,
+        current[gone],
+        snapshot.fetched_at,
+        lambda market: previously_seen.get(event_of_market[market]),
+    )
+    new = first[~same]  # in key order (np.unique sorted them): index inserts land on neighbouring pages
+    if new.size:
+        _insert_prices(session, board.rows(new, snapshot.fetched_at))
+    stats.inserted = int(new.size)
+    return stats
+
+
+def _books_of(snapshot: Snapshot) -> dict[str, tuple[str, str | None]]:
     regions = {b.key: b.region for b in snapshot.bookmakers}
+    books: dict[str, tuple[str, str | None]] = {}
     for event in snapshot.events:
         for book in event.bookmakers:
             books.setdefault(book.key, (book.title, regions.get(book.key)))
-    book_ids = upsert_bookmakers(session, books, sharp)
+    return books
 
-    # Events: remember when each was last seen before this refresh (the superseded prices' last sighting).
+
+def _upsert_events(
+    session: Session, snapshot: Snapshot, sport_ids: dict[str, int]
+) -> tuple[dict[str, int], dict[int, datetime]]:
+    """Upsert the snapshot's events; return provider id → event id and when each was last seen before."""
+    conn = session.connection()
+    t = snapshot.fetched_at
     pids = [e.id for e in snapshot.events]
-    previous: dict[str, tuple[int, datetime]] = {}
+    event_ids: dict[str, int] = {}
+    previously_seen: dict[int, datetime] = {}
     for batch in _batches(session, pids):
         for pid, eid, seen in conn.execute(
             select(Event.provider_id, Event.id, Event.last_seen_at).where(
                 _in(session, Event.provider_id, batch)
             )
         ):
-            previous[pid] = (eid, seen)
-    event_rows = [
+            event_ids[pid] = eid
+            previously_seen[eid] = seen
+    rows = [
         {
             "provider_id": e.id,
             "sport_id": sport_ids[e.sport_key],
@@ -197,17 +246,13 @@ def store_snapshot(
         }
         for e in snapshot.events
     ]
-    if event_rows:
+    if rows:
         stmt = _upsert(session, Event)
+        updated = ("commence_time", "status", "home_score", "away_score", "last_seen_at")
         stmt = stmt.on_conflict_do_update(
-            index_elements=["provider_id"],
-            set_={
-                name: getattr(stmt.excluded, name)
-                for name in ("commence_time", "status", "home_score", "away_score", "last_seen_at")
-            },
+            index_elements=["provider_id"], set_={name: getattr(stmt.excluded, name) for name in updated}
         )
-        conn.execute(stmt, event_rows)  # executemany: batched by the driver, compiled once
-    event_ids: dict[str, int] = {pid: eid for pid, (eid, _) in previous.items()}
+        conn.execute(stmt, rows)  # executemany: batched by the driver, compiled once
     missing = [pid for pid in pids if pid not in event_ids]
     for batch in _batches(session, missing):
         event_ids.update(
@@ -215,111 +260,120 @@ def store_snapshot(
                 select(Event.provider_id, Event.id).where(_in(session, Event.provider_id, batch))
             ).all()
         )
+    return event_ids, previously_seen
 
-    # Markets: insert the new ones, then read back the ids of the new.
-    eids = list({event_ids[pid] for pid in pids})
-    markets = _markets_of(session, eids)
-    quote_keys: list[MarketKey] = [
-        (event_ids[q.event_id], q.market.key, q.market.period, q.market.point, q.market.player)
-        for q in quotes
-    ]
+
+def _ensure_markets(
+    session: Session, event_ids: list[int], keys: Sequence[MarketKey], quotes: Sequence[Quote]
+) -> tuple[dict[MarketKey, tuple[int, int]], int]:
+    """Markets of these events by key, creating the ones the quotes name for the first time."""
+    markets = _markets_of(session, event_ids)
     wanted: dict[MarketKey, tuple[str, ...]] = {}
-    for key, q in zip(quote_keys, quotes, strict=True):
+    for key, q in zip(keys, quotes, strict=True):
         wanted.setdefault(key, q.outcomes)
-    new_markets = [
+    new = [
         {"event_id": k[0], "key": k[1], "period": k[2], "point": k[3], "player": k[4], "outcomes": list(v)}
         for k, v in wanted.items()
         if k not in markets
     ]
-    if new_markets:
-        conn.execute(_upsert(session, Market).on_conflict_do_nothing(), new_markets)
-        stats.new_markets = len(new_markets)
+    if new:
+        session.connection().execute(_upsert(session, Market).on_conflict_do_nothing(), new)
         markets.update(_markets_of(session, list({k[0] for k in wanted if k not in markets})))
+    return markets, len(new)
 
-    # Current prices of these events, diffed against the snapshot with arrays (150,000 prices a refresh).
-    current = np.empty((0, 5))
-    for batch in _batches(session, eids):
+
+def _current_prices(session: Session, event_ids: list[int]) -> NDArray[np.float64]:
+    """(market, book, outcome, price id, price) of the current prices of these events."""
+    parts = [np.empty((0, 5))]
+    for batch in _batches(session, event_ids):
         stmt = (
             select(Price.market_id, Price.bookmaker_id, Price.outcome_index, Price.id, Price.price)
             .join(Market, Market.id == Price.market_id)
             .where(_in(session, Market.event_id, batch), Price.superseded_at.is_(None))
         )
-        current = np.vstack([current, _fetch_matrix(session, stmt, 5)])
+        parts.append(_fetch_matrix(session, stmt, 5))
+    return np.vstack(parts)
 
-    # The snapshot as arrays: one loop over quotes, prices flattened, per-price columns by repetition.
-    quote_mid: list[int] = []
-    quote_book: list[int] = []
-    quote_size: list[int] = []
-    quote_update: list[datetime] = []
-    flat_prices: list[float] = []
-    for key, q in zip(quote_keys, quotes, strict=True):
-        mid, n_outcomes = markets[key]
-        if n_outcomes != len(q.outcomes):
-            continue  # e.g. a 2-way quote of a stored 3-way market: outcome indexes would not line up
-        quote_mid.append(mid)
-        quote_book.append(book_ids[q.bookmaker])
-        quote_size.append(n_outcomes)
-        quote_update.append(q.last_update)
-        flat_prices.extend(q.prices)
-    sizes = np.asarray(quote_size, dtype=np.int64)
-    snap_quote = np.repeat(np.arange(sizes.size), sizes)  # which quote each price belongs to
-    snap_index = np.arange(snap_quote.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    snap_mid = np.asarray(quote_mid, dtype=np.int64)[snap_quote]
-    snap_book = np.asarray(quote_book, dtype=np.int64)[snap_quote]
 
-    span = max(max(book_ids.values(), default=0), int(current[:, 1].max(initial=0))) + 1
-    cur_key = _price_key(current[:, 0], current[:, 1], current[:, 2], span)
-    snap_key = _price_key(snap_mid, snap_book, snap_index, span)
-    snap_key, first = np.unique(snap_key, return_index=True)  # a quote repeated in one snapshot counts once
-    prices = np.asarray(flat_prices, dtype=np.float64)[first]
-    order = np.argsort(cur_key)
-    cur_key, current = cur_key[order], current[order]
-    pos = np.minimum(np.searchsorted(cur_key, snap_key), max(cur_key.size - 1, 0))
-    found = (cur_key[pos] == snap_key) if cur_key.size else np.zeros(snap_key.size, dtype=bool)
-    same = found & (np.abs(current[pos, 4] - prices) <= PRICE_TOLERANCE) if cur_key.size else found
-    stats.unchanged = int(same.sum())
-    new = first[~same]
+@dataclass(slots=True)
+class _SnapshotPrices:
+    """The snapshot's prices as columns, one entry per price, built with one loop over quotes."""
 
-    # Supersede changed prices and pulled lines (current for these events but absent from the snapshot).
-    # Their last sighting is the event's previous refresh.
-    gone = ~np.isin(cur_key, snap_key)
-    if cur_key.size:
-        gone[pos[found & ~same]] = True
-    last_seen_of_event = dict(previous.values())
-    event_of_market = {mid: key[0] for key, (mid, _) in markets.items()}
-    superseded: dict[datetime, list[int]] = defaultdict(list)
+    market: NDArray[np.int64]
+    book: NDArray[np.int64]
+    index: NDArray[np.int64]
+    price: NDArray[np.float64]
+    quote: NDArray[np.int64]  # which quote each price came from
+    quote_update: list[datetime]
+
+    @classmethod
+    def build(
+        cls,
+        quotes: Sequence[Quote],
+        keys: Sequence[MarketKey],
+        markets: dict[MarketKey, tuple[int, int]],
+        book_ids: dict[str, int],
+    ) -> _SnapshotPrices:
+        mids: list[int] = []
+        books: list[int] = []
+        sizes: list[int] = []
+        updates: list[datetime] = []
+        prices: list[float] = []
+        for key, q in zip(keys, quotes, strict=True):
+            mid, n_outcomes = markets[key]
+            if n_outcomes != len(q.outcomes):
+                continue  # e.g. a 2-way quote of a stored 3-way market: outcome indexes would not line up
+            mids.append(mid)
+            books.append(book_ids[q.bookmaker])
+            sizes.append(n_outcomes)
+            updates.append(q.last_update)
+            prices.extend(q.prices)
+        size = np.asarray(sizes, dtype=np.int64)
+        quote = np.repeat(np.arange(size.size), size)
+        return cls(
+            market=np.asarray(mids, dtype=np.int64)[quote],
+            book=np.asarray(books, dtype=np.int64)[quote],
+            index=np.arange(quote.size) - np.repeat(np.cumsum(size) - size, size),
+            price=np.asarray(prices, dtype=np.float64),
+            quote=quote,
+            quote_update=updates,
+        )
+
+    def rows(
+        self, which: NDArray[np.intp], seen: datetime
+    ) -> list[tuple[int, int, int, float, datetime, datetime]]:
+        """Price rows for the entries ``which``: (market, book, outcome, price, first seen, book's update)."""
+        quotes = self.quote[which].tolist()
+        return list(
+            zip(
+                self.market[which].tolist(),
+                self.book[which].tolist(),
+                self.index[which].tolist(),
+                self.price[which].tolist(),
+                [seen] * len(quotes),
+                [self.quote_update[i] for i in quotes],
+                strict=True,
+            )
+        )
+
+
+def _supersede(
+    session: Session, rows: NDArray[np.float64], at: datetime, last_seen: Callable[[int], datetime | None]
+) -> int:
+    """Close current price rows (market, book, outcome, id, price): ``superseded_at`` and ``last_seen``."""
+    by_last_seen: dict[datetime, list[int]] = defaultdict(list)
     for market_id, price_id in zip(
-        current[gone, 0].astype(np.int64).tolist(), current[gone, 3].astype(np.int64).tolist(), strict=True
+        rows[:, 0].astype(np.int64).tolist(), rows[:, 3].astype(np.int64).tolist(), strict=True
     ):
-        superseded[last_seen_of_event.get(event_of_market.get(market_id, -1), t)].append(price_id)
-    for last_seen, ids in superseded.items():
+        by_last_seen[last_seen(market_id) or at].append(price_id)
+    conn = session.connection()
+    for seen, ids in by_last_seen.items():
         ids.sort()  # heap order: neighbouring rows share pages
         for batch in _batches(session, ids):
             conn.execute(
-                update(Price)
-                .where(_in(session, Price.id, batch))
-                .values(superseded_at=t, last_seen=last_seen)
+                update(Price).where(_in(session, Price.id, batch)).values(superseded_at=at, last_seen=seen)
             )
-        stats.superseded += len(ids)
-
-    if new.size:  # in key order (np.unique sorted them): index inserts land on neighbouring pages
-        new_quote = snap_quote[new].tolist()
-        _insert_prices(
-            session,
-            list(
-                zip(
-                    snap_mid[new].tolist(),
-                    snap_book[new].tolist(),
-                    snap_index[new].tolist(),
-                    np.asarray(flat_prices, dtype=np.float64)[new].tolist(),
-                    [t] * len(new_quote),
-                    [quote_update[i] for i in new_quote],
-                    strict=True,
-                )
-            ),
-        )
-    stats.inserted = int(new.size)
-    return stats
+    return len(rows)
 
 
 def _price_key(market: Any, book: Any, index: Any, span: int) -> NDArray[np.int64]:
