@@ -21,7 +21,7 @@ from fairedge.kit.gcpause import gc_paused
 from fairedge.observability import metrics
 from fairedge.odds import repository
 from fairedge.odds.providers.base import BookmakerQuote, EventOdds, MarketQuote, Outcome, Snapshot
-from fairedge.odds.quotes import MarketIdentity, Quote
+from fairedge.odds.quotes import SPREAD_KEYS, MarketIdentity, Quote
 from fairedge.pricing.fair import DEFAULT_SHARP_BOOKS, SharpBook
 
 log = structlog.get_logger(__name__)
@@ -149,7 +149,7 @@ def normalise_market(event: EventOdds, market: MarketQuote) -> list[NormalisedMa
     key = market.key
     if key in ("h2h", "h2h_lay"):
         return _h2h(event, market)
-    if key in ("spreads", "alternate_spreads"):
+    if key in SPREAD_KEYS:
         return _spreads(event, market)
     if all(o.name in OVER_UNDER for o in market.outcomes):
         return _over_under(market)

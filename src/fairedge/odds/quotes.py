@@ -26,3 +26,15 @@ class Quote(NamedTuple):
     outcomes: tuple[str, ...]
     prices: tuple[float, ...]
     last_update: datetime
+
+
+SPREAD_KEYS = frozenset({"spreads", "alternate_spreads"})
+
+
+def outcome_point(market_key: str, point: float, index: int) -> float | None:
+    """The line of one outcome: h2h has none; spreads store the home line, the away side has its mirror."""
+    if market_key.startswith("h2h"):
+        return None
+    if market_key in SPREAD_KEYS:
+        return point if index == 0 else -point
+    return point

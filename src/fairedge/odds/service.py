@@ -18,6 +18,7 @@ from fairedge.odds import repository
 from fairedge.odds.ingestion import IngestReport, ingest_snapshot
 from fairedge.odds.models import Bookmaker, Event, Sport
 from fairedge.odds.providers.base import OddsProvider
+from fairedge.odds.quotes import outcome_point
 from fairedge.pricing.devig import METHODS
 from fairedge.pricing.fair import SOURCE_CONSENSUS, SOURCE_SHARP, SharpBook, fair_line
 
@@ -129,7 +130,7 @@ def event_board(
                 None if market.key.startswith("h2h") else market.point,
                 market.player,
                 [
-                    BoardOutcome(name, _outcome_point(market.key, market.point, i))
+                    BoardOutcome(name, outcome_point(market.key, market.point, i))
                     for i, name in enumerate(market.outcomes)
                 ],
                 "none",
@@ -153,14 +154,6 @@ def event_board(
                 )
     _fair(markets, quotes, sharp, commission, method)
     return event, sport, list(markets.values())
-
-
-def _outcome_point(key: str, point: float, index: int) -> float | None:
-    if key.startswith("h2h"):
-        return None
-    if key in ("spreads", "alternate_spreads"):
-        return point if index == 0 else -point
-    return point
 
 
 def _fair(
@@ -219,7 +212,7 @@ def event_history(
                 "market": m.key,
                 "period": m.period,
                 "player": m.player or None,
-                "point": _outcome_point(m.key, m.point, price.outcome_index),
+                "point": outcome_point(m.key, m.point, price.outcome_index),
                 "bookmaker": book.key,
                 "outcome": m.outcomes[price.outcome_index] if price.outcome_index < len(m.outcomes) else "",
                 "points": [],

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from fairedge.odds.quotes import SPREAD_KEYS
 from fairedge.pricing.arbitrage import arbitrage_margin, arbitrage_stakes
 from fairedge.pricing.ev import ev as expected_value
 from fairedge.pricing.ev import hold as market_hold
@@ -32,7 +33,6 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 ARB_EPSILON = 1e-9  # float noise: an exact zero margin comes out as ±1e-16
-SPREAD_KEYS = frozenset({"spreads", "alternate_spreads"})
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from fairedge.kit.gcpause import gc_paused
 from fairedge.observability import metrics
 from fairedge.odds import repository as odds_repo
 from fairedge.odds.models import Event, Sport
+from fairedge.odds.quotes import outcome_point
 from fairedge.opportunities import repository
 from fairedge.opportunities.models import Opportunity
 from fairedge.opportunities.repository import OpportunityFilter
@@ -136,25 +137,16 @@ def _rows(session: Session, found: list[Found]) -> list[dict[str, Any]]:
     return rows
 
 
-def outcome_point(market: odds_repo.MarketInfo, index: int) -> float | None:
-    """The line of one outcome: spreads mirror the home line for the away side; h2h has none."""
-    if market.key.startswith("h2h"):
-        return None
-    if market.key in ("spreads", "alternate_spreads"):
-        return market.point if index == 0 else -market.point
-    return market.point
-
-
 def _describe(
     f: Found, market: odds_repo.MarketInfo, markets: dict[int, odds_repo.MarketInfo]
 ) -> tuple[str, float | None]:
     if f.kind == "ev":
-        return _name(market, f.outcome_index), outcome_point(market, f.outcome_index)
+        return _name(market, f.outcome_index), outcome_point(market.key, market.point, f.outcome_index)
     if f.kind == "arbitrage":
-        return " / ".join(market.outcomes), outcome_point(market, 0)
+        return " / ".join(market.outcomes), outcome_point(market.key, market.point, 0)
     legs = f.details["legs"]
     second = markets.get(legs[1]["market_id"], market)
-    return f"{_name(market, 0)} / {_name(second, 1)}", outcome_point(market, 0)
+    return f"{_name(market, 0)} / {_name(second, 1)}", outcome_point(market.key, market.point, 0)
 
 
 def _name(market: odds_repo.MarketInfo, index: int) -> str:
@@ -174,7 +166,7 @@ def _with_leg_names(f: Found, markets: dict[int, odds_repo.MarketInfo]) -> dict[
                     **leg,
                     "market_id": market.id,
                     "outcome": _name(market, index),
-                    "point": outcome_point(market, index),
+                    "point": outcome_point(market.key, market.point, index),
                 }
             )
         details["legs"] = legs
