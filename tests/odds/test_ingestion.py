@@ -145,3 +145,9 @@ def test_market_points_are_separate_markets(session: Session) -> None:
     ingest_snapshot(session, snap, provider="test")
     points = sorted(session.execute(select(Market.point).where(Market.key == "totals")).scalars())
     assert points == [210.5, 211.5]
+
+
+def test_empty_snapshot_stores_nothing(session: Session) -> None:
+    report = ingest_snapshot(session, snapshot(), provider="test")
+    assert (report.events, report.prices_inserted, report.prices_superseded) == (0, 0, 0)
+    assert _prices(session) == []

@@ -82,3 +82,8 @@ def test_rescan_keeps_identity_and_closes_vanished(replayed: Session) -> None:
     run_scan(replayed, ScanConfig(methods=("shin",), min_ev=0.5))  # nothing is +50%: the EV bet vanishes
     ended = replayed.execute(select(Opportunity).where(Opportunity.kind == "ev")).scalars().all()
     assert len(ended) == 1 and not ended[0].active and ended[0].ended_at is not None
+
+
+def test_scan_of_an_empty_store_finds_nothing(session: Session) -> None:
+    report = run_scan(session, ScanConfig())
+    assert (report.prices, report.found, report.inserted) == (0, {}, 0)
