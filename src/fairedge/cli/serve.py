@@ -15,7 +15,7 @@ def run_command(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
 ) -> None:
-    """Run everything in one process: migrations, live odds, the scan every refresh, API and UI."""
+    """Run everything in one process: migrations, live odds, a scan after each refresh, the API and docs."""
     from fairedge.app import create_app
     from fairedge.runtime import Runtime
 
