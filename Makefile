@@ -5,6 +5,9 @@ UV := .tools/bin/uv
 BIN := .venv/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# uv uses this interpreter and never downloads one (registries only on the machines we run on).
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: install run test lint typecheck imports pytest bench migrate clean
 
