@@ -7,7 +7,3 @@ from datetime import UTC, datetime
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def seconds_between(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds()

@@ -77,11 +77,6 @@ def replace_active(session: Session, rows: Sequence[dict[str, Any]], now: dateti
     return stats
 
 
-def count_active(session: Session) -> dict[str, int]:
-    stmt = select(Opportunity.kind, func.count()).where(Opportunity.active).group_by(Opportunity.kind)
-    return {kind: int(n) for kind, n in session.execute(stmt)}
-
-
 @dataclass(frozen=True, slots=True)
 class OpportunityFilter:
     kind: str | None = None
