@@ -171,10 +171,10 @@ def _scan_comparison(url: str) -> dict[str, float]:
     engine = make_engine(Settings(_env_file=None, DATABASE_URL=url))  # type: ignore[call-arg]
     factory = make_session_factory(engine)
     with session_scope(factory) as session:
-        board = odds_repo.load_board(session)
         book_rows = odds_repo.all_bookmakers(session)
         board_time = odds_repo.latest_refresh(session)
         assert board_time is not None
+        board = odds_repo.load_board(session, now=board_time)
         table = BookTable.build(
             [(b.id, b.key, b.sharp_weight if b.is_sharp else 0.0, b.commission) for b in book_rows]
         )
@@ -191,7 +191,7 @@ def _scan_comparison(url: str) -> dict[str, float]:
             board.bookmaker_id,
             board.outcome_index,
             board.price,
-            board.quoted_at,
+            board.confirmed_at,
             board_time=board_time.timestamp(),
             books=table,
         )

@@ -461,30 +461,43 @@ def _epoch(session: Session, column: Any) -> Any:
 
 @dataclass(slots=True)
 class BoardRows:
-    """The current board as columns: one entry per current price of a not-yet-completed event."""
+    """The pre-match board as columns: one entry per current price of an event that has not started."""
 
     market_id: NDArray[np.int64]
     bookmaker_id: NDArray[np.int64]
     outcome_index: NDArray[np.int64]
     price: NDArray[np.float64]
-    quoted_at: NDArray[np.float64]  # epoch seconds: the book's last_update, else when we first saw the price
+    # Epoch seconds. Confirmed: the last successful fetch that still carried the price (its event's
+    # last_seen_at: a price missing from a fetch is superseded at once). Book update: the book's own stamp.
+    confirmed_at: NDArray[np.float64]
+    book_updated_at: NDArray[np.float64]
 
 
-def load_board(session: Session) -> BoardRows:
-    quoted = func.coalesce(Price.last_update, Price.first_seen)
+def load_board(session: Session, *, now: datetime) -> BoardRows:
+    book_updated = func.coalesce(Price.last_update, Price.first_seen)
     stmt = (
-        select(Price.market_id, Price.bookmaker_id, Price.outcome_index, Price.price, _epoch(session, quoted))
+        select(
+            Price.market_id,
+            Price.bookmaker_id,
+            Price.outcome_index,
+            Price.price,
+            _epoch(session, Event.last_seen_at),
+            _epoch(session, book_updated),
+        )
         .join(Market, Market.id == Price.market_id)
         .join(Event, Event.id == Market.event_id)
         .where(
             Price.superseded_at.is_(None),
-            Event.status != "completed",
+            Event.status == "upcoming",
+            Event.commence_time > now,
             ~Market.key.endswith("_lay", autoescape=True),
         )
     )
-    board = _fetch_matrix(session, stmt, 5)
+    board = _fetch_matrix(session, stmt, 6)
     ints = board[:, :3].astype(np.int64)
-    return BoardRows(ints[:, 0], ints[:, 1], ints[:, 2], board[:, 3].copy(), board[:, 4].copy())
+    return BoardRows(
+        ints[:, 0], ints[:, 1], ints[:, 2], board[:, 3].copy(), board[:, 4].copy(), board[:, 5].copy()
+    )
 
 
 @dataclass(frozen=True, slots=True)

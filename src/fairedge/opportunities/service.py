@@ -47,7 +47,7 @@ def _run_scan(session: Session, config: ScanConfig, *, now: datetime | None) -> 
     started = time.perf_counter()
     board_time = odds_repo.latest_refresh(session)
     now = now or board_time or datetime.now(UTC)
-    board = odds_repo.load_board(session)
+    board = odds_repo.load_board(session, now=now)
     books = BookTable.build(
         [
             (b.id, b.key, b.sharp_weight if b.is_sharp else 0.0, b.commission)
@@ -62,7 +62,7 @@ def _run_scan(session: Session, config: ScanConfig, *, now: datetime | None) -> 
             board.bookmaker_id,
             board.outcome_index,
             board.price,
-            board.quoted_at,
+            board.confirmed_at,
             board_time=(board_time or now).timestamp(),
             books=books,
         )
