@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -65,6 +66,31 @@ def _tick(price: float) -> float:
 
 def test_same_seed_and_clock_give_identical_snapshots() -> None:
     assert _run(42, 40) == _run(42, 40)
+
+
+def test_a_seeded_sequence_stays_exactly_the_same() -> None:
+    """Seed 11, 6 events, 12 fetches 20 s apart, pinned: a refactor must not move a single price or id."""
+    snapshots = _run(11, 12, n_events=6)
+    first = snapshots[0].events[0]
+    assert (first.id, first.sport_key, first.home_team, first.away_team) == (
+        "3433b58e1d6d2a932f3dc5543087bbf9",
+        "baseball_mlb",
+        "New York Yankees",
+        "Pittsburgh Pirates",
+    )
+    assert first.commence_time == datetime(2026, 1, 15, 17, 59, 5, tzinfo=UTC)
+    pinnacle = first.bookmakers[0]
+    assert pinnacle.key == "pinnacle"
+    assert [(o.name, o.price, o.point) for m in pinnacle.markets for o in m.outcomes] == [
+        ("New York Yankees", 1.701, None),
+        ("Pittsburgh Pirates", 2.291, None),
+        ("New York Yankees", 2.889, -1.5),
+        ("Pittsburgh Pirates", 1.475, 1.5),
+        ("Over", 2.226, 8.5),
+        ("Under", 1.739, 8.5),
+    ]
+    digest = hashlib.sha256("\n".join(map(repr, snapshots)).encode()).hexdigest()
+    assert digest == "a4b8e5c5d02db86cfea80ae6e2b70946bab6f349070f6dcd82fd772c3a34b418"
 
 
 def test_different_seeds_give_different_markets() -> None:
