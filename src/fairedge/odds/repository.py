@@ -10,11 +10,12 @@ from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ARRAY, Float, Select, any_, bindparam, cast, delete, func, or_, select, update
+from sqlalchemy import ARRAY, Float, Select, any_, bindparam, cast, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fairedge.odds.catalogue import EXCHANGE_COMMISSION, is_exchange
+from fairedge.odds.filters import sport_filter
 from fairedge.odds.models import Bookmaker, Event, Market, Price, Sport
 from fairedge.odds.providers.base import Snapshot
 from fairedge.odds.quotes import Quote
@@ -573,17 +574,6 @@ def list_sports(session: Session) -> list[tuple[Sport, int]]:
         .order_by(Sport.group_name, Sport.key)
     )
     return [(s, int(n)) for s, n in session.execute(stmt)]
-
-
-def sport_filter(stmt: S, sport: str | None, league: str | None) -> S:
-    """``sport`` matches the group (basketball) or key prefix; ``league`` the sport key or its title (NBA)."""
-    if sport:
-        stmt = stmt.where(
-            or_(func.lower(Sport.group_name) == sport.lower(), Sport.key.startswith(sport.lower() + "_"))
-        )
-    if league:
-        stmt = stmt.where(or_(Sport.key == league, func.lower(Sport.title) == league.lower()))
-    return stmt
 
 
 def list_events(
