@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from fairedge.config import Settings
 from fairedge.errors import ConfigurationError
-from fairedge.odds.providers.factory import build_provider
+from fairedge.odds.providers.factory import build_provider, odds_api_options
 from fairedge.odds.providers.replay import ReplayProvider
 from fairedge.odds.providers.simulator import SimulatorProvider
 from fairedge.odds.providers.the_odds_api import TheOddsApiProvider
 
 
-def settings(**values: object) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+def settings(**values: Any) -> Settings:
+    return Settings(_env_file=None, **values)
 
 
 def test_simulator_without_a_key() -> None:
@@ -33,6 +34,30 @@ def test_a_key_selects_the_odds_api_and_a_slower_refresh() -> None:
     assert s.refresh_seconds == 60.0
     assert "k" * 32 not in repr(provider)
     assert settings(ODDS_API_KEY="k", ODDS_REFRESH_SECONDS=30).refresh_seconds == 30.0
+
+
+def test_the_odds_api_options_come_from_the_settings() -> None:
+    s = settings(
+        ODDS_API_KEY="k" * 32,
+        ODDS_API_BASE_URL="https://odds.test/v4",
+        ODDS_SPORTS="basketball_nba,soccer_epl",
+        ODDS_BOOKMAKERS="pinnacle",
+        ODDS_MARKETS="h2h",
+    )
+    options = odds_api_options(s)
+    assert options.base_url == "https://odds.test/v4"
+    assert options.sports == ("basketball_nba", "soccer_epl")
+    assert options.regions == ("us", "eu", "uk")
+    assert options.bookmakers == ("pinnacle",)
+    assert options.markets == ("h2h",)
+    provider = build_provider(s)
+    assert isinstance(provider, TheOddsApiProvider)
+    assert provider.options == options
+
+
+def test_unusable_odds_api_settings_are_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="ODDS_REGIONS or ODDS_BOOKMAKERS"):
+        build_provider(settings(ODDS_API_KEY="k" * 32, ODDS_REGIONS=""))
 
 
 def test_the_odds_api_without_a_key_is_a_configuration_error() -> None:

@@ -6,6 +6,7 @@ import json
 import random
 import traceback
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from structlog.testing import capture_logs
 from fairedge.odds.providers.the_odds_api import (
     OddsApiAuthError,
     OddsApiError,
+    OddsApiOptions,
     OddsApiQuotaExhausted,
     OddsApiRequestError,
     OddsApiUnavailable,
@@ -116,16 +118,10 @@ def clock() -> Clock:
 @pytest.fixture
 def make(sleeps: Sleeps, clock: Clock) -> Any:
     def build(**overrides: Any) -> TheOddsApiProvider:
-        options: dict[str, Any] = {
-            "base_url": BASE,
-            "sports": ("basketball_nba",),
-            "sleep": sleeps,
-            "clock": clock,
-            "rng": random.Random(7),
-            "scores_interval_seconds": 0.0,
-        }
-        options.update(overrides)
-        return TheOddsApiProvider(KEY, **options)
+        collaborators: dict[str, Any] = {"sleep": sleeps, "clock": clock, "rng": random.Random(7)}
+        collaborators.update((name, overrides.pop(name)) for name in list(overrides) if name in collaborators)
+        options = OddsApiOptions(base_url=BASE, sports=("basketball_nba",), scores_interval_seconds=0.0)
+        return TheOddsApiProvider(KEY, replace(options, **overrides), **collaborators)
 
     return build
 
@@ -182,7 +178,7 @@ def test_listed_bookmakers_replace_regions(api: respx.MockRouter, make: Any) -> 
 
 def test_requests_have_an_explicit_timeout(api: respx.MockRouter, make: Any) -> None:
     route = api.get(NBA_ODDS).mock(return_value=_odds())
-    make(timeout=7.0).fetch()
+    make(timeout_seconds=7.0).fetch()
 
     timeout = route.calls.last.request.extensions["timeout"]
     assert timeout["read"] == 7.0
@@ -376,9 +372,7 @@ def test_a_live_game_is_followed_until_completed_after_it_leaves_the_odds(
     assert scores.call_count == 2
 
 
-def test_scores_failure_keeps_the_odds(
-    api: respx.MockRouter, make: Any, clock: Clock, sleeps: Sleeps
-) -> None:
+def test_scores_failure_keeps_the_odds(api: respx.MockRouter, make: Any, clock: Clock) -> None:
     clock.now = FIRST_GAME_LIVE
     api.get(NBA_ODDS).mock(return_value=_odds())
     scores = api.get(NBA_SCORES).mock(return_value=httpx.Response(502))
@@ -710,4 +704,82 @@ def test_constructor_refuses_a_missing_key_and_zero_attempts() -> None:
     with pytest.raises(ValueError, match="API key"):
         TheOddsApiProvider("")
     with pytest.raises(ValueError, match="max_attempts"):
-        TheOddsApiProvider(KEY, max_attempts=0)
+        TheOddsApiProvider(KEY, OddsApiOptions(max_attempts=0))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"timeout_seconds": 0.0}, "timeout_seconds"),
+        ({"markets": ()}, "market"),
+        ({"regions": (), "bookmakers": ()}, "regions or bookmakers"),
+    ],
+)
+def test_options_refuse_values_that_cannot_work(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        OddsApiOptions(**options)
+
+
+# ------------------------------------------------------------------------------------------- key source
+
+
+class Keys:
+    """A key source that can be switched, like a rotating one."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.asked = 0
+
+    def __call__(self) -> str:
+        self.asked += 1
+        return self.key
+
+
+def test_a_key_source_is_asked_for_every_request(api: respx.MockRouter) -> None:
+    route = api.get(NBA_ODDS).mock(return_value=_odds())
+    keys = Keys(KEY)
+    provider = TheOddsApiProvider(keys, OddsApiOptions(base_url=BASE, sports=("basketball_nba",)))
+
+    provider.fetch()
+    keys.key = "second-" + KEY
+    provider.fetch()
+
+    assert [call.request.url.params["apiKey"] for call in route.calls] == [KEY, "second-" + KEY]
+    assert keys.asked >= 2
+
+
+def test_a_refused_key_blocks_until_the_source_gives_another(api: respx.MockRouter, sleeps: Sleeps) -> None:
+    other = "n3w-" + KEY
+    route = api.get(NBA_ODDS).mock(
+        side_effect=[_error(401, "INVALID_KEY", f"API key {KEY} is not valid"), _odds()]
+    )
+    keys = Keys(KEY)
+    provider = TheOddsApiProvider(
+        keys, OddsApiOptions(base_url=BASE, sports=("basketball_nba",), include_scores=False), sleep=sleeps
+    )
+
+    with capture_logs() as logs:
+        with pytest.raises(OddsApiAuthError):
+            provider.fetch()
+        with pytest.raises(OddsApiAuthError, match="until the key changes"):
+            provider.fetch()
+        assert route.call_count == 1
+        keys.key = other
+        snapshot = provider.fetch()
+
+    assert route.call_count == 2
+    assert route.calls.last.request.url.params["apiKey"] == other
+    assert len(snapshot.events) == 2
+    assert KEY not in str(logs)
+    assert sleeps == []
+
+
+def test_an_empty_key_from_the_source_is_an_auth_error_without_a_request(api: respx.MockRouter) -> None:
+    route = api.get(NBA_ODDS).mock(return_value=_odds())
+    provider = TheOddsApiProvider(lambda: "", OddsApiOptions(base_url=BASE, sports=("basketball_nba",)))
+
+    with pytest.raises(OddsApiAuthError) as raised:
+        provider.fetch()
+
+    assert raised.value.error_code == "MISSING_KEY"
+    assert not route.called
