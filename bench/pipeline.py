@@ -33,12 +33,12 @@ from fairedge.config import Settings
 from fairedge.db import migrate
 from fairedge.db.engine import make_engine, make_session_factory, session_scope
 from fairedge.odds import repository as odds_repo
+from fairedge.odds.bookmakers import DEFAULT_SHARP_BOOKS
 from fairedge.odds.ingestion import ingest_snapshot
 from fairedge.odds.providers.simulator import SimulatorProvider
 from fairedge.opportunities.scan import BookTable, ScanConfig, Shape, build_quotes, scan
 from fairedge.opportunities.service import run_scan
 from fairedge.pricing.devig import devig
-from fairedge.pricing.fair import DEFAULT_SHARP_BOOKS
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "1000"))
 BOOKS = int(os.environ.get("BENCH_BOOKS", "30"))

@@ -13,12 +13,12 @@ from fairedge.config import Settings
 from fairedge.db.engine import make_engine, make_session_factory
 from fairedge.errors import ConfigurationError
 from fairedge.odds import tasks as odds_tasks
+from fairedge.odds.bookmakers import DEFAULT_SHARP_BOOKS, SharpBook, parse_sharp_books
 from fairedge.odds.providers.base import OddsProvider
 from fairedge.odds.providers.factory import build_provider
 from fairedge.opportunities import tasks as opportunity_tasks
 from fairedge.opportunities.scan import ScanConfig
 from fairedge.pricing.devig import METHODS
-from fairedge.pricing.fair import DEFAULT_SHARP_BOOKS, SharpBook, parse_sharp_books
 from fairedge.tasks.embedded import EmbeddedScheduler
 from fairedge.tasks.schedule import schedule
 

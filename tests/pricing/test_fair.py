@@ -4,48 +4,9 @@ import numpy as np
 import pytest
 
 from fairedge.pricing.devig import devig
-from fairedge.pricing.fair import (
-    DEFAULT_SHARP_BOOKS,
-    SOURCE_CONSENSUS,
-    SOURCE_NONE,
-    SOURCE_SHARP,
-    SharpBook,
-    book_weights,
-    fair_line,
-    net_of_commission,
-    parse_sharp_books,
-)
+from fairedge.pricing.fair import SOURCE_CONSENSUS, SOURCE_NONE, SOURCE_SHARP, fair_line, net_of_commission
 
 NAN = np.nan
-
-
-def test_parse_sharp_books() -> None:
-    books = parse_sharp_books(["pinnacle", "betfair_ex_eu:0.8:0.05", "lowvig:0.5"])
-    assert books == (SharpBook("pinnacle"), SharpBook("betfair_ex_eu", 0.8, 0.05), SharpBook("lowvig", 0.5))
-
-
-@pytest.mark.parametrize(
-    ("spec", "message"),
-    [
-        ("", "expected key"),
-        ("pinnacle:x", "must be numbers"),
-        ("pinnacle:-1", "weight must be ≥ 0"),
-        ("betfair:1:1.5", r"commission must be in \[0, 1\)"),
-        ("a:1:0:9", "expected key"),
-    ],
-)
-def test_parse_sharp_books_refuses_bad_specs(spec: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        parse_sharp_books([spec])
-    with pytest.raises(ValueError, match="given twice"):
-        parse_sharp_books(["pinnacle", "pinnacle:0.5"])
-
-
-def test_book_weights_default_table() -> None:
-    weights, commission = book_weights(["pinnacle", "draftkings", "betfair_ex_uk"])
-    assert weights.tolist() == [1.0, 0.0, 0.8]
-    assert commission.tolist() == [0.0, 0.0, 0.05]
-    assert all(b.weight > 0 for b in DEFAULT_SHARP_BOOKS)
 
 
 def test_weighted_average_of_sharp_books() -> None:

@@ -14,18 +14,11 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
+from fairedge.odds.bookmakers import DEFAULT_SHARP_BOOKS, SharpBook, book_weights, parse_sharp_books
 from fairedge.pricing.arbitrage import arbitrage_margin, arbitrage_stakes, best_prices
 from fairedge.pricing.devig import BASE_METHODS, canonical_method, devig
 from fairedge.pricing.ev import ev, hold
-from fairedge.pricing.fair import (
-    DEFAULT_SHARP_BOOKS,
-    SOURCE_CONSENSUS,
-    SOURCE_SHARP,
-    SharpBook,
-    book_weights,
-    fair_line,
-    parse_sharp_books,
-)
+from fairedge.pricing.fair import SOURCE_CONSENSUS, SOURCE_SHARP, fair_line
 from fairedge.pricing.kelly import kelly
 from fairedge.pricing.odds import (
     FloatArray,

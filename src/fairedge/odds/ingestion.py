@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from fairedge.kit.gcpause import gc_paused
 from fairedge.observability import metrics
 from fairedge.odds import repository
+from fairedge.odds.bookmakers import DEFAULT_SHARP_BOOKS, SharpBook
 from fairedge.odds.providers.base import BookmakerQuote, EventOdds, MarketQuote, Outcome, Snapshot
 from fairedge.odds.quotes import SPREAD_KEYS, MarketIdentity, Quote
-from fairedge.pricing.fair import DEFAULT_SHARP_BOOKS, SharpBook
 
 log = structlog.get_logger(__name__)
 

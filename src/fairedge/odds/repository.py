@@ -14,12 +14,11 @@ from sqlalchemy import ARRAY, Float, Select, any_, bindparam, cast, delete, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from fairedge.odds.catalogue import EXCHANGE_COMMISSION, is_exchange
+from fairedge.odds.bookmakers import SharpBook, book_policy
 from fairedge.odds.filters import sport_filter
 from fairedge.odds.models import Bookmaker, Event, Market, Price, Sport
 from fairedge.odds.providers.base import Snapshot
 from fairedge.odds.quotes import Quote
-from fairedge.pricing.fair import SharpBook
 
 PRICE_TOLERANCE = 1e-9
 AnySelect = Select[*tuple[Any, ...]]
@@ -88,17 +87,16 @@ def upsert_bookmakers(
     sharp_by_key = {s.key: s for s in sharp}
     rows = []
     for key, (title, region) in books.items():
-        spec = sharp_by_key.get(key)
-        commission = spec.commission if spec and spec.commission else EXCHANGE_COMMISSION.get(key, 0.0)
+        policy = book_policy(key, sharp_by_key)
         rows.append(
             {
                 "key": key,
                 "title": title,
                 "region": region,
-                "is_sharp": spec is not None,
-                "is_exchange": is_exchange(key),
-                "commission": commission,
-                "sharp_weight": spec.weight if spec else 0.0,
+                "is_sharp": policy.is_sharp,
+                "is_exchange": policy.is_exchange,
+                "commission": policy.commission,
+                "sharp_weight": policy.sharp_weight,
             }
         )
     stmt = _upsert(session, Bookmaker).values(rows)

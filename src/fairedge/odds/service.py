@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 from fairedge.errors import InvalidInput, NotFound, UpstreamUnavailable
 from fairedge.observability import metrics
 from fairedge.odds import repository
+from fairedge.odds.bookmakers import SharpBook
 from fairedge.odds.ingestion import IngestReport, ingest_snapshot
 from fairedge.odds.models import Bookmaker, Event, Sport
 from fairedge.odds.providers.base import OddsProvider
 from fairedge.odds.quotes import outcome_point
 from fairedge.pricing.devig import METHODS
-from fairedge.pricing.fair import SOURCE_CONSENSUS, SOURCE_SHARP, SharpBook, fair_line
+from fairedge.pricing.fair import SOURCE_CONSENSUS, SOURCE_SHARP, fair_line
 
 log = structlog.get_logger(__name__)
 

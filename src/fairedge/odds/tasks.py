@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairedge.db.engine import session_scope
 from fairedge.kit.timeutil import utcnow
 from fairedge.observability import metrics
+from fairedge.odds.bookmakers import SharpBook
 from fairedge.odds.providers.base import OddsProvider
 from fairedge.odds.service import prune_history, refresh_odds
-from fairedge.pricing.fair import SharpBook
 
 
 def odds_refresh(

@@ -16,17 +16,7 @@ from fairedge.pricing.devig import (
     devig,
 )
 from fairedge.pricing.ev import ev, fair_odds, hold
-from fairedge.pricing.fair import (
-    DEFAULT_SHARP_BOOKS,
-    SOURCE_CONSENSUS,
-    SOURCE_NONE,
-    SOURCE_SHARP,
-    FairLine,
-    SharpBook,
-    book_weights,
-    fair_line,
-    parse_sharp_books,
-)
+from fairedge.pricing.fair import SOURCE_CONSENSUS, SOURCE_NONE, SOURCE_SHARP, FairLine, fair_line
 from fairedge.pricing.kelly import kelly
 from fairedge.pricing.middles import MiddleOutcome, MiddleWindow, middle_outcome, middle_window
 from fairedge.pricing.odds import (
@@ -47,7 +37,6 @@ from fairedge.pricing.odds import (
 __all__ = [
     "ALIASES",
     "BASE_METHODS",
-    "DEFAULT_SHARP_BOOKS",
     "METHODS",
     "SOURCE_CONSENSUS",
     "SOURCE_NONE",
@@ -58,12 +47,10 @@ __all__ = [
     "FairLine",
     "MiddleOutcome",
     "MiddleWindow",
-    "SharpBook",
     "american_from_decimal",
     "arbitrage_margin",
     "arbitrage_stakes",
     "best_prices",
-    "book_weights",
     "canonical_method",
     "decimal_from_american",
     "decimal_from_fractional",
@@ -83,6 +70,5 @@ __all__ = [
     "middle_window",
     "net_of_commission",
     "parse_odds",
-    "parse_sharp_books",
     "validate_decimal",
 ]

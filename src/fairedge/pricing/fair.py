@@ -8,8 +8,6 @@ since that is what a backer actually receives, and then devigged like any other 
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,81 +17,13 @@ from fairedge.pricing.devig import canonical_method, devig
 from fairedge.pricing.odds import FloatArray, net_of_commission, validate_decimal
 
 __all__ = [
-    "DEFAULT_SHARP_BOOKS",
     "SOURCE_CONSENSUS",
     "SOURCE_NONE",
     "SOURCE_SHARP",
     "FairLine",
-    "SharpBook",
-    "book_weights",
     "fair_line",
     "net_of_commission",
-    "parse_sharp_books",
 ]
-
-
-@dataclass(frozen=True)
-class SharpBook:
-    """A book whose devigged line counts towards the fair line (keys as The Odds API spells them)."""
-
-    key: str
-    weight: float = 1.0
-    commission: float = 0.0  # exchange commission on net winnings
-
-
-DEFAULT_SHARP_BOOKS: tuple[SharpBook, ...] = (
-    # Pinnacle: the reference market maker (low margin, high limits, bets sharp money): full weight.
-    SharpBook("pinnacle", 1.0),
-    # Exchanges: efficient where liquid, but thin markets drift, so a little less than Pinnacle. Commission is
-    # the standard rate on net winnings (Betfair 5% base rate; Matchbook and Smarkets 2%).
-    SharpBook("betfair_ex_eu", 0.8, 0.05),
-    SharpBook("betfair_ex_uk", 0.8, 0.05),
-    SharpBook("matchbook", 0.6, 0.02),
-    SharpBook("smarkets", 0.6, 0.02),
-    # Reduced-juice US offshore books: follow the market closely, but copy more than they make.
-    SharpBook("lowvig", 0.5),
-    SharpBook("betonlineag", 0.4),
-)
-
-
-def parse_sharp_books(specs: Sequence[str]) -> tuple[SharpBook, ...]:
-    """Parse ``key[:weight[:commission]]`` specs (``"pinnacle:1.0"``, ``"betfair_ex_eu:0.8:0.05"``).
-
-    ``weight`` ≥ 0 (default 1), ``commission`` in ``[0, 1)`` (default 0); a key may appear once.
-    Raises ``ValueError`` naming the bad spec.
-    """
-    books: list[SharpBook] = []
-    seen: set[str] = set()
-    for spec in specs:
-        parts = spec.strip().split(":")
-        key = parts[0].strip()
-        if not key or len(parts) > 3 or any(ch.isspace() for ch in key):
-            raise ValueError(f"bad sharp book spec {spec!r}: expected key[:weight[:commission]]")
-        try:
-            weight = float(parts[1]) if len(parts) > 1 else 1.0
-            commission = float(parts[2]) if len(parts) > 2 else 0.0
-        except ValueError:
-            raise ValueError(f"bad sharp book spec {spec!r}: weight and commission must be numbers") from None
-        if not (math.isfinite(weight) and weight >= 0):
-            raise ValueError(f"bad sharp book spec {spec!r}: weight must be ≥ 0")
-        if not 0 <= commission < 1:
-            raise ValueError(f"bad sharp book spec {spec!r}: commission must be in [0, 1)")
-        if key in seen:
-            raise ValueError(f"bad sharp book spec {spec!r}: {key!r} given twice")
-        seen.add(key)
-        books.append(SharpBook(key, weight, commission))
-    return tuple(books)
-
-
-def book_weights(
-    book_keys: Sequence[str], sharp_books: Sequence[SharpBook] = DEFAULT_SHARP_BOOKS
-) -> tuple[FloatArray, FloatArray]:
-    """Per row: the sharp weight (0 for books not in ``sharp_books``) and the exchange commission."""
-    table = {book.key: book for book in sharp_books}
-    weights = np.array([table[k].weight if k in table else 0.0 for k in book_keys], dtype=np.float64)
-    commission = np.array([table[k].commission if k in table else 0.0 for k in book_keys], dtype=np.float64)
-    return weights, commission
-
 
 SOURCE_NONE, SOURCE_SHARP, SOURCE_CONSENSUS = 0, 1, 2
 
