@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     ODDS_BOOKMAKERS: CommaList = ()
     ODDS_MARKETS: CommaList = ("h2h", "spreads", "totals")
     ODDS_REPLAY_DIR: str | None = None
+    ODDS_REPLAY_SHIFT: Literal["none", "now"] = "none"  # now: recorded times moved so the first file is now
     ODDS_REFRESH_SECONDS: float | None = Field(
         default=None, gt=0
     )  # unset: 5 s (simulator, replay), 60 s (API)

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from fairedge.cli import app
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "odds_api" / "odds-basketball_nba.json"
+FIXTURE = Path(__file__).resolve().parents[2] / "examples" / "replay" / "odds-basketball_nba.json"
 runner = CliRunner()
 
 

@@ -24,7 +24,7 @@ from fairedge.opportunities.models import Opportunity
 from fairedge.opportunities.scan import ScanConfig
 from fairedge.opportunities.service import run_scan
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "odds_api" / "odds-basketball_nba.json"
+FIXTURE = Path(__file__).resolve().parents[2] / "examples" / "replay" / "odds-basketball_nba.json"
 
 
 @pytest.fixture

@@ -6,7 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
+from pydantic import ValidationError
 
+from fairedge.cli.common import load_settings
 from fairedge.config import Settings
 from fairedge.errors import ConfigurationError
 from fairedge.odds.providers.factory import build_provider, odds_api_options
@@ -73,3 +76,27 @@ def test_replay_needs_an_existing_folder(tmp_path: Path) -> None:
     (tmp_path / "0001.json").write_text("[]")
     provider = build_provider(settings(ODDS_PROVIDER="replay", ODDS_REPLAY_DIR=str(tmp_path)))
     assert isinstance(provider, ReplayProvider)
+
+
+def test_replay_shift_is_passed_to_the_provider(tmp_path: Path) -> None:
+    (tmp_path / "0001.json").write_text("[]")
+    default = build_provider(settings(ODDS_PROVIDER="replay", ODDS_REPLAY_DIR=str(tmp_path)))
+    shifted = build_provider(
+        settings(ODDS_PROVIDER="replay", ODDS_REPLAY_DIR=str(tmp_path), ODDS_REPLAY_SHIFT="now")
+    )
+    assert isinstance(default, ReplayProvider)
+    assert isinstance(shifted, ReplayProvider)
+    assert (default.shift, shifted.shift) == ("none", "now")
+
+
+def test_an_unknown_replay_shift_is_a_settings_error_naming_the_choices(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(ValidationError, match="ODDS_REPLAY_SHIFT"):
+        settings(ODDS_REPLAY_SHIFT="later")
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.setenv("ODDS_REPLAY_SHIFT", "later")
+    with pytest.raises(typer.Exit) as exited:
+        load_settings()
+    assert exited.value.exit_code == 2
+    assert "ODDS_REPLAY_SHIFT: Input should be 'none' or 'now'" in capsys.readouterr().err

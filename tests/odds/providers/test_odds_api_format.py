@@ -20,7 +20,7 @@ from fairedge.odds.providers.odds_api_format import (
     split_period,
 )
 
-SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "odds_api" / "odds-basketball_nba.json"
+SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "replay" / "odds-basketball_nba.json"
 BEFORE_TIPOFF = datetime(2026, 1, 15, 18, 22, tzinfo=UTC)
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from fairedge.odds.providers.base import Snapshot
 from fairedge.odds.providers.odds_api_format import ProviderFormatError
 from fairedge.odds.providers.replay import ReplayProvider
 
-SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "odds_api" / "odds-basketball_nba.json"
+SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "replay" / "odds-basketball_nba.json"
 
 
 def _sample() -> list[dict[str, Any]]:
@@ -131,3 +132,70 @@ def test_loop_starts_over(tmp_path: Path) -> None:
 
     assert played == ["first", "second", "first", "second", "first"]
     assert not provider.exhausted
+
+
+# ------------------------------------------------------------------------------------------ shift to now
+
+RECORDED_AT = datetime(2026, 1, 15, 18, 21, 44, tzinfo=UTC)  # the sample's newest last_update
+TODAY = datetime(2026, 12, 2, 9, 30, 0, 123456, tzinfo=UTC)
+
+
+def _times(snapshot: Snapshot) -> list[datetime | None]:
+    """Every time in a snapshot, in a fixed order."""
+    times: list[datetime | None] = [snapshot.fetched_at]
+    for event in snapshot.events:
+        times.append(event.commence_time)
+        for book in event.bookmakers:
+            times.append(book.last_update)
+            times.extend(market.last_update for market in book.markets)
+    return times
+
+
+def test_shift_now_moves_every_time_by_one_delta_so_the_first_snapshot_is_now(tmp_path: Path) -> None:
+    _write(tmp_path, "001.json", _sample())
+    recorded = ReplayProvider(tmp_path).fetch()
+    shifted = ReplayProvider(tmp_path, shift="now", clock=lambda: TODAY).fetch()
+
+    assert shifted.fetched_at == TODAY
+    delta = TODAY - RECORDED_AT
+    before, after = _times(recorded), _times(shifted)
+    assert len(before) == len(after) > 20
+    assert None not in before
+    assert [b + delta for b in before if b is not None] == after
+    assert (
+        [e.status for e in shifted.events] == [e.status for e in recorded.events] == ["upcoming", "upcoming"]
+    )
+    assert shifted.events[0].commence_time == datetime(2026, 1, 16, 0, 40, tzinfo=UTC) + delta
+    assert [(e.id, e.bookmakers[0].markets[0].outcomes) for e in shifted.events] == [
+        (e.id, e.bookmakers[0].markets[0].outcomes) for e in recorded.events
+    ]
+
+
+def test_shift_now_keeps_the_offsets_between_files(tmp_path: Path) -> None:
+    later = {"timestamp": "2026-01-16T01:00:00Z", "data": _sample()}  # 6 h 38 min 16 s after the first file
+    _write(tmp_path, "001.json", _sample())
+    _write(tmp_path, "002.json", later)
+    ticks = iter([TODAY, TODAY + timedelta(seconds=5)])
+    provider = ReplayProvider(tmp_path, shift="now", clock=lambda: next(ticks))
+
+    first, second = provider.fetch(), provider.fetch()
+
+    assert first.fetched_at == TODAY
+    assert second.fetched_at - first.fetched_at == timedelta(hours=6, minutes=38, seconds=16)
+    assert second.events[0].commence_time == first.events[0].commence_time
+    assert [e.status for e in second.events] == ["live", "upcoming"]  # as recorded: the first game tipped off
+
+
+def test_shift_none_plays_the_file_as_recorded(tmp_path: Path) -> None:
+    _write(tmp_path, "001.json", _sample())
+    default = ReplayProvider(tmp_path).fetch()
+    unshifted = ReplayProvider(tmp_path, shift="none", clock=lambda: TODAY).fetch()
+
+    assert unshifted == default
+    assert unshifted.fetched_at == RECORDED_AT
+
+
+def test_an_unknown_shift_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path, "001.json", _sample())
+    with pytest.raises(ValueError, match="none, now"):
+        ReplayProvider(tmp_path, shift="later")  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ from fairedge.odds.providers.the_odds_api import (
     TheOddsApiProvider,
 )
 
-SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "odds_api" / "odds-basketball_nba.json"
+SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "replay" / "odds-basketball_nba.json"
 KEY = "k3y-5f1e2d3c4b5a69788796a5b4c3d2e1f0"
 BASE = "https://odds.test/v4"
 NBA_ODDS = "/sports/basketball_nba/odds"

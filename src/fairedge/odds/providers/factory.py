@@ -26,7 +26,7 @@ def build_provider(settings: Settings) -> OddsProvider:
                 "ODDS_PROVIDER=replay needs ODDS_REPLAY_DIR: a folder of /odds JSON files"
             )
         try:
-            return ReplayProvider(settings.ODDS_REPLAY_DIR)
+            return ReplayProvider(settings.ODDS_REPLAY_DIR, shift=settings.ODDS_REPLAY_SHIFT)
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from exc
     from fairedge.odds.providers.the_odds_api import TheOddsApiProvider
