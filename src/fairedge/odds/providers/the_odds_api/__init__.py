@@ -2,7 +2,9 @@
 
 ``errors`` holds the exception hierarchy, ``options`` the frozen :class:`OddsApiOptions` (built from the
 settings in ``providers/factory.py``), ``client`` the HTTP side (key source, retries with backoff and jitter,
-error classification, auth and quota blocks) and ``provider`` what one refresh asks for.
+error classification, auth and quota blocks) and ``provider`` what one refresh asks for. Key rotation plugs in
+as a :data:`KeySource` (asked before every request); credit accounting belongs in ``OddsApiClient``, which
+sees every response's ``x-requests-remaining`` and ``x-requests-last``.
 
 One :meth:`TheOddsApiProvider.fetch` is one refresh:
 
