@@ -66,3 +66,16 @@ def event(
 
 def snapshot(*events: EventOdds, at: datetime = T0) -> Snapshot:
     return Snapshot(fetched_at=at, events=tuple(events), source="test")
+
+
+class FakeClock:
+    """The one fake clock of the tests: what ``Runtime.clock`` returns, moved by hand."""
+
+    def __init__(self, start: datetime = T0) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from conftest import make_settings
-from factories import T0, book, event, h2h, snapshot, totals
+from factories import T0, FakeClock, book, event, h2h, snapshot, totals
 from fairedge.app import create_app
 from fairedge.odds.ingestion import ingest_snapshot
 from fairedge.opportunities.service import run_scan
@@ -19,9 +19,18 @@ from fairedge.runtime import Runtime, scan_config, sharp_books
 
 
 @pytest.fixture
-def client(engine: Engine, session_factory: sessionmaker[Session], database_url: str) -> Iterator[TestClient]:
-    settings = make_settings(database_url, SCAN_DEVIG_METHODS="shin,power")
-    runtime = Runtime(settings, engine, session_factory, scan_config(settings), sharp_books(settings))
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def client(
+    engine: Engine, session_factory: sessionmaker[Session], database_url: str, clock: FakeClock
+) -> Iterator[TestClient]:
+    settings = make_settings(database_url, SCAN_DEVIG_METHODS="shin,power", SCAN_MAX_QUOTE_AGE_SECONDS=120)
+    runtime = Runtime(
+        settings, engine, session_factory, scan_config(settings), sharp_books(settings), clock=clock
+    )
     runtime.close = lambda: None  # type: ignore[method-assign]  # the session-scoped engine outlives the app
     with session_factory() as session:
         snap = snapshot(
@@ -42,7 +51,7 @@ def client(engine: Engine, session_factory: sessionmaker[Session], database_url:
             ),
         )
         ingest_snapshot(session, snap, provider="test")
-        run_scan(session, runtime.scan)
+        run_scan(session, runtime.scan, now=clock())
         session.commit()
     with TestClient(create_app(settings, runtime=runtime)) as c:
         yield c
@@ -60,18 +69,23 @@ def test_health_reports_services(client: TestClient) -> None:
 
 def test_opportunities_list_filters_and_sorts(client: TestClient) -> None:
     body = client.get("/api/opportunities").json()
-    kinds = {item["kind"] for item in body["items"]}
-    assert {"ev", "middle"} <= kinds
+    kinds = [item["kind"] for item in body["items"]]
+    assert set(kinds) == {"ev", "arbitrage", "middle"}
     assert body["page"]["total"] == len(body["items"])
-    evs = [i["ev"] for i in body["items"]]
+    evs = [i["ev"] for i in body["items"] if i["kind"] != "arbitrage"]
     assert evs == sorted(evs, reverse=True)
+    assert kinds[-1] == "arbitrage"  # no EV: after every EV when sorting by EV
     ev = client.get("/api/opportunities", params={"kind": "ev", "league": "basketball_nba"}).json()["items"]
     assert ev and all(i["kind"] == "ev" and i["event"]["league"] == "basketball_nba" for i in ev)
     top = ev[0]
-    assert top["bookmaker"] == "fanduel" and top["price_decimal"] == 2.1 and top["price_american"] == 110.0
-    assert top["ev_percent"] == pytest.approx(5.0, abs=0.01)
-    assert top["sharp_books"] == ["pinnacle"]
-    assert client.get("/api/opportunities", params={"min_ev": 0.5}).json()["items"] == []
+    (leg,) = top["legs"]
+    assert leg["bookmaker"] == "fanduel" and leg["price_decimal"] == 2.1 and leg["price_american"] == 110.0
+    assert leg["stake"] == 1.0 and leg["payout"] == 2.1
+    assert top["ev"] == pytest.approx(0.05)
+    assert top["sharp_books"] == ["pinnacle"] and top["fair_source"] == "sharp"
+    assert "ev_percent" not in top and "profit_margin" not in top
+    rich = client.get("/api/opportunities", params={"min_ev": 0.5}).json()["items"]
+    assert [i["kind"] for i in rich] == ["arbitrage"]  # min_ev does not apply to arbitrage
     assert client.get("/api/opportunities", params={"sport": "soccer"}).json()["items"] == []
     power = client.get("/api/opportunities", params={"kind": "ev", "method": "power"}).json()["items"]
     assert power and all(i["devig_method"] == "power" for i in power)
@@ -88,7 +102,7 @@ def test_opportunity_by_id_and_404(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("params", "parameter"),
     [
-        ({"kind": "bogus"}, "kind"),
+        ({"kind": "bogus"}, "kind.0"),
         ({"min_ev": "lots"}, "min_ev"),
         ({"limit": 0}, "limit"),
         ({"offset": -1}, "offset"),
@@ -110,7 +124,7 @@ def test_bad_query_parameter_is_422_naming_it(
 def test_method_not_computed_is_422(client: TestClient) -> None:
     response = client.get("/api/opportunities", params={"method": "probit"})
     assert response.status_code == 422
-    assert response.json()["error"]["details"]["allowed"] == ["shin", "power"]
+    assert response.json()["error"]["details"][0]["allowed"] == ["shin", "power"]
 
 
 def test_sports_bookmakers_events(client: TestClient) -> None:
@@ -170,3 +184,43 @@ def test_database_down_is_503_not_500() -> None:
         health = c.get("/health")
         assert health.status_code == 503
         assert health.json()["services"]["database"] == "unhealthy"
+
+
+def test_middle_has_its_own_fields(client: TestClient) -> None:
+    (middle,) = client.get("/api/opportunities", params={"kind": "middle", "method": "shin"}).json()["items"]
+    assert middle["window"] == [220.5, 222.5] and middle["axis"] == "total"
+    assert 0 < middle["hit_probability"] < 0.2 and "fair_prob" not in middle
+    assert middle["max_loss"] == pytest.approx(1 - 1.95 * 2.02 / (1.95 + 2.02))
+    assert [leg["bookmaker"] for leg in middle["legs"]] == ["pinnacle", "fanduel"]
+    assert sum(leg["stake"] for leg in middle["legs"]) == pytest.approx(1.0)
+
+
+def test_filters_by_any_leg_bookmaker_exactly(client: TestClient) -> None:
+    at_pinnacle = client.get("/api/opportunities", params={"bookmaker": "pinnacle"}).json()["items"]
+    assert [i["kind"] for i in at_pinnacle] == ["middle"]  # pinnacle is the middle's first leg only
+    at_fanduel = client.get("/api/opportunities", params={"bookmaker": "fanduel"}).json()["items"]
+    assert {i["kind"] for i in at_fanduel} == {"ev", "middle"}
+    assert client.get("/api/opportunities", params={"bookmaker": "fan"}).json()["items"] == []
+
+
+def test_a_rate_filter_for_none_of_the_kinds_is_422(client: TestClient) -> None:
+    response = client.get("/api/opportunities", params={"kind": "arbitrage", "min_ev": 0.01})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["parameter"] == "min_ev"
+    response = client.get("/api/opportunities", params=[("kind", "ev"), ("min_profit_margin", "0.01")])
+    assert response.status_code == 422
+    both = client.get("/api/opportunities", params={"kind": ["ev", "arbitrage"], "min_ev": 0.01})
+    assert both.status_code == 200
+
+
+def test_ages_are_computed_when_served_and_stale_bets_leave(client: TestClient, clock: FakeClock) -> None:
+    """No scan runs while the clock moves (a feed outage): ages grow and stale bets stop being offered."""
+    first = client.get("/api/opportunities", params={"kind": "ev"}).json()["items"][0]
+    assert first["quote_age_seconds"] == 0 and first["confirmed_at"].startswith("2026-01-15T18:00")
+    clock.advance(90)
+    aged = client.get(f"/api/opportunities/{first['id']}").json()
+    assert aged["quote_age_seconds"] == pytest.approx(90)
+    assert client.get("/api/opportunities", params={"max_age_seconds": 60}).json()["items"] == []
+    assert client.get("/api/opportunities", params={"max_age_seconds": 100}).json()["items"]
+    clock.advance(60)  # past SCAN_MAX_QUOTE_AGE_SECONDS=120: withdrawn even before the expiry job runs
+    assert client.get("/api/opportunities").json()["items"] == []

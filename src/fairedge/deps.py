@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -16,6 +17,12 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+def get_now(request: Request) -> datetime:
+    """The moment a request is answered at: ages and "live" are computed from it (a fake clock in tests)."""
+    now: datetime = request.app.state.runtime.clock()
+    return now
+
+
 def get_page(
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 50,
@@ -25,5 +32,6 @@ def get_page(
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 PageDep = Annotated[Page, Depends(get_page)]
+NowDep = Annotated[datetime, Depends(get_now)]
 
-__all__ = ["PageDep", "SessionDep", "SettingsDep"]
+__all__ = ["NowDep", "PageDep", "SessionDep", "SettingsDep"]

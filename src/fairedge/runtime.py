@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairedge.config import Settings
 from fairedge.db.engine import make_engine, make_session_factory
 from fairedge.errors import ConfigurationError
+from fairedge.kit.timeutil import Clock, utcnow
 from fairedge.odds import tasks as odds_tasks
 from fairedge.odds.bookmakers import DEFAULT_SHARP_BOOKS, SharpBook, parse_sharp_books
 from fairedge.odds.providers.base import OddsProvider
@@ -54,6 +55,7 @@ class Runtime:
     scan: ScanConfig
     sharp: tuple[SharpBook, ...]
     _provider: OddsProvider | None = field(default=None, repr=False)
+    clock: Clock = utcnow
 
     @classmethod
     def build(cls, settings: Settings, *, provider: OddsProvider | None = None) -> Runtime:
@@ -74,7 +76,12 @@ class Runtime:
             "tasks.odds_refresh": lambda: odds_tasks.odds_refresh(
                 self.session_factory, self.provider, self.sharp
             ),
-            "tasks.ev_calculation": lambda: opportunity_tasks.ev_calculation(self.session_factory, self.scan),
+            "tasks.ev_calculation": lambda: opportunity_tasks.ev_calculation(
+                self.session_factory, self.scan, self.clock
+            ),
+            "tasks.opportunity_expiry": lambda: opportunity_tasks.opportunity_expiry(
+                self.session_factory, self.scan, self.clock
+            ),
             "tasks.odds_retention": lambda: odds_tasks.odds_retention(
                 self.session_factory, self.settings.PRICE_HISTORY_DAYS
             ),

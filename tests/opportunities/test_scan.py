@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from fairedge.opportunities.scan import BookTable, ScanConfig, Shape, build_quotes, scan
+from fairedge.odds.board import BookFacts, build_quotes
+from fairedge.opportunities.scan import ScanConfig, Shape, scan
 
 # id, key, sharp weight, commission
-BOOKS = BookTable.build(
+BOOKS = BookFacts.build(
     [
         (1, "pinnacle", 1.0, 0.0),
         (2, "softbook", 0.0, 0.0),
@@ -26,7 +26,7 @@ def board(*quotes: tuple[int, int, list[float], float]) -> dict[str, list]:
         "bookmaker_id": [],
         "outcome_index": [],
         "price": [],
-        "quoted_at": [],
+        "confirmed_at": [],
     }
     for market, book_id, prices, age in quotes:
         for i, p in enumerate(prices):
@@ -34,13 +34,13 @@ def board(*quotes: tuple[int, int, list[float], float]) -> dict[str, list]:
             cols["bookmaker_id"].append(book_id)
             cols["outcome_index"].append(i)
             cols["price"].append(p)
-            cols["quoted_at"].append(NOW - age)
+            cols["confirmed_at"].append(NOW - age)
     return cols
 
 
 def run(cols: dict[str, list], shapes: dict[int, Shape] | None = None, **config: object):  # type: ignore[no-untyped-def]
-    quotes = build_quotes(**cols, board_time=NOW, books=BOOKS)
-    return scan(quotes, BOOKS, shapes or {}, ScanConfig(**config))  # type: ignore[arg-type]
+    quotes = build_quotes(**cols, books=BOOKS)
+    return scan(quotes, BOOKS, shapes or {}, ScanConfig(**config), now=NOW)  # type: ignore[arg-type]
 
 
 def test_soft_price_above_fair_is_ev() -> None:
@@ -48,12 +48,14 @@ def test_soft_price_above_fair_is_ev() -> None:
     ev = [f for f in found if f.kind == "ev"]
     assert len(ev) == 1
     bet = ev[0]
-    assert (bet.bookmaker, bet.outcome_index, bet.price) == ("softbook", 0, 2.10)
+    (leg,) = bet.legs
+    assert (leg.bookmaker, leg.outcome_index, leg.price, leg.stake) == ("softbook", 0, 2.10, 1.0)
     assert bet.fair_prob == pytest.approx(0.5)
     assert bet.ev == pytest.approx(0.05)
-    assert bet.kelly == pytest.approx((1.1 * 0.5 - 0.5) / 1.1)
+    assert bet.kelly_fraction == pytest.approx((1.1 * 0.5 - 0.5) / 1.1)
     assert bet.sharp_books == ["pinnacle"]
-    assert bet.details["source"] == "sharp"
+    assert bet.fair_source == "sharp"
+    assert bet.confirmed_at == NOW - 5
 
 
 def test_min_ev_threshold_and_stale_quotes() -> None:
@@ -74,7 +76,7 @@ def test_exchange_commission_is_applied_before_ev() -> None:
 def test_consensus_when_no_sharp_book_quotes() -> None:
     found = run(board((10, 2, [1.80, 2.00], 5), (10, 3, [2.20, 1.70], 5)))
     ev = [f for f in found if f.kind == "ev"]
-    assert ev and all(f.sharp_books == ["consensus"] for f in ev)
+    assert ev and all(f.fair_source == "consensus" and f.sharp_books == [] for f in ev)
 
 
 def test_arbitrage_found_with_equal_payout_stakes() -> None:
@@ -82,12 +84,15 @@ def test_arbitrage_found_with_equal_payout_stakes() -> None:
     arbs = [f for f in found if f.kind == "arbitrage"]
     assert len(arbs) == 1
     arb = arbs[0]
-    assert arb.ev == pytest.approx(1 - (1 / 2.10 + 1 / 2.15))
-    legs = arb.details["legs"]
-    assert [leg["bookmaker"] for leg in legs] == ["softbook", "otherbook"]
-    payouts = [leg["stake"] * leg["net_price"] for leg in legs]
-    assert payouts[0] == pytest.approx(payouts[1])
-    assert sum(leg["stake"] for leg in legs) == pytest.approx(100.0)
+    # The guaranteed return on the total stake, not the book-sum margin 1 − Σ1/d.
+    assert arb.profit_margin == pytest.approx(1 / (1 / 2.10 + 1 / 2.15) - 1)
+    assert arb.ev is None
+    legs = arb.legs
+    assert [leg.bookmaker for leg in legs] == ["softbook", "otherbook"]
+    assert [leg.stake * leg.net_price for leg in legs] == pytest.approx([leg.payout for leg in legs])
+    assert legs[0].payout == pytest.approx(1 + arb.profit_margin)
+    assert legs[1].payout == pytest.approx(1 + arb.profit_margin)
+    assert sum(leg.stake for leg in legs) == pytest.approx(1.0)
 
 
 def test_no_arbitrage_when_book_sum_is_one_or_more() -> None:
@@ -101,11 +106,14 @@ def test_totals_middle_across_points() -> None:
     middles = [f for f in found if f.kind == "middle"]
     assert len(middles) == 1
     m = middles[0]
-    assert m.details["window"] == [220.5, 222.5]
-    assert m.details["axis"] == "total"
+    assert m.window == (220.5, 222.5)
+    assert m.axis == "total"
     d_a, d_b = 1.95, 2.02
-    assert m.details["loss_if_not"] == pytest.approx(100 * d_a * d_b / (d_a + d_b) - 100)
-    assert m.details["payout_if_middle"] > 90
+    assert m.max_loss == pytest.approx(1 - d_a * d_b / (d_a + d_b))  # a share of the total stake
+    assert sum(leg.stake for leg in m.legs) == pytest.approx(1.0)
+    assert m.legs[0].payout + m.legs[1].payout - 1 > 0.9  # both win: nearly doubles the stake
+    assert m.fair_prob is None and m.hit_probability is not None and 0 <= m.hit_probability < 0.2
+    assert m.ev is not None and m.devig_method == "shin"
 
 
 def test_spread_middle_on_home_margin_axis() -> None:
@@ -115,9 +123,10 @@ def test_spread_middle_on_home_margin_axis() -> None:
     middles = [f for f in found if f.kind == "middle"]
     assert len(middles) == 1
     m = middles[0]
-    assert m.details["window"] == [-6.5, -5.5]
-    assert [leg["bookmaker"] for leg in m.details["legs"]] == ["softbook", "otherbook"]
-    assert [leg["outcome_index"] for leg in m.details["legs"]] == [0, 1]
+    assert m.window == (-6.5, -5.5)
+    assert m.axis == "home_margin"
+    assert [leg.bookmaker for leg in m.legs] == ["softbook", "otherbook"]
+    assert [leg.outcome_index for leg in m.legs] == [0, 1]
 
 
 def test_no_middle_without_a_whole_number_inside() -> None:
@@ -136,6 +145,20 @@ def test_every_method_configured_gives_its_own_ev_bets() -> None:
 
 
 def test_empty_board() -> None:
-    quotes = build_quotes([], [], [], [], [], board_time=NOW, books=BOOKS)
-    assert scan(quotes, BOOKS, {}, ScanConfig()) == []
-    assert np.isnan(quotes.odds).all()
+    quotes = build_quotes([], [], [], [], confirmed_at=[], books=BOOKS)
+    assert quotes.odds.shape == (0, 1)
+    assert scan(quotes, BOOKS, {}, ScanConfig(), now=NOW) == []
+
+
+def test_a_stale_sharp_book_leaves_the_fair_line_to_the_fresh_ones() -> None:
+    # Pinnacle's quote was last confirmed long ago: the line falls back to the consensus of fresh books.
+    found = run(board((10, 1, [1.50, 2.70], 5000), (10, 2, [2.10, 1.80], 5), (10, 3, [1.95, 1.95], 5)))
+    ev = [f for f in found if f.kind == "ev"]
+    assert ev and all(f.fair_source == "consensus" for f in ev)
+    assert all(leg.bookmaker != "pinnacle" for f in found for leg in f.legs)
+
+
+def test_confirmed_at_of_a_multi_leg_opportunity_is_its_oldest_leg() -> None:
+    found = run(board((10, 1, [1.95, 1.95], 5), (10, 2, [2.10, 1.80], 40), (10, 3, [1.70, 2.15], 9)))
+    (arb,) = [f for f in found if f.kind == "arbitrage"]
+    assert arb.confirmed_at == NOW - 40

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 import typer
 
 from fairedge.cli.common import fail, load_settings, user_errors
+from fairedge.cli.format import parse_rate, percent, table
 from fairedge.db.engine import session_scope
 from fairedge.kit.timeutil import utcnow
+from fairedge.odds import service as odds_service
 from fairedge.odds.models import Event, Sport
-from fairedge.odds.repository import latest_refresh
+from fairedge.odds.quotes import SPREAD_KEYS
 from fairedge.odds.schemas import american
-from fairedge.opportunities.models import Opportunity
-from fairedge.opportunities.repository import OpportunityFilter
+from fairedge.opportunities.models import KINDS, Opportunity
+from fairedge.opportunities.repository import SORTS, OpportunityFilter
 
 
 def refresh_odds_command(
@@ -35,30 +38,43 @@ def refresh_odds_command(
                 f"{result['prices_changed']} prices changed, {result['rejected']} rejected"
             )
             if scan:
-                found = opportunity_tasks.ev_calculation(runtime.session_factory, runtime.scan)
+                found = opportunity_tasks.ev_calculation(runtime.session_factory, runtime.scan, runtime.clock)
                 typer.echo(f"scan: {found['found']} ({found['seconds']:.3f}s)")
         finally:
             runtime.close()
 
 
 def opportunities_command(
-    kind: Annotated[str | None, typer.Option(help="ev, arbitrage or middle.")] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option(help="ev, arbitrage or middle (repeatable; all when absent).")
+    ] = None,
     sport: Annotated[str | None, typer.Option(help="Sport group, e.g. basketball.")] = None,
     league: Annotated[str | None, typer.Option(help="Sport key, e.g. basketball_nba.")] = None,
-    min_ev: Annotated[float | None, typer.Option(help="Minimum EV in percent, e.g. 2 for 2%.")] = None,
+    market: Annotated[str | None, typer.Option(help="Market key: h2h, spreads, totals…")] = None,
+    bookmaker: Annotated[str | None, typer.Option(help="Any leg at this book.")] = None,
+    min_ev: Annotated[
+        str | None, typer.Option(help="Minimum EV of +EV bets and middles: 0.02 or 2%.")
+    ] = None,
+    min_profit_margin: Annotated[
+        str | None, typer.Option(help="Minimum arbitrage profit margin: 0.01 or 1%.")
+    ] = None,
+    max_age: Annotated[
+        float | None, typer.Option(min=0, help="Quotes confirmed at most this many seconds ago.")
+    ] = None,
     method: Annotated[str | None, typer.Option(help="Devig method (default: the first configured).")] = None,
-    sort: Annotated[str, typer.Option(help="ev, start_time, age or first_seen.")] = "ev",
+    sort: Annotated[str, typer.Option(help="ev, profit_margin, start_time, age or first_seen.")] = "ev",
     limit: Annotated[int, typer.Option(min=1, max=500, help="Rows to show.")] = 20,
 ) -> None:
-    """Show the top active opportunities as a table."""
+    """Show the top active opportunities as a table (the same filters as /api/opportunities)."""
     from fairedge.opportunities import service
     from fairedge.runtime import Runtime
 
     settings = load_settings()
-    if kind not in (None, "ev", "arbitrage", "middle"):
-        fail(f"--kind must be ev, arbitrage or middle, not {kind!r}")
-    if sort not in ("ev", "start_time", "age", "first_seen"):
-        fail(f"--sort must be ev, start_time, age or first_seen, not {sort!r}")
+    unknown = [k for k in kind or () if k not in KINDS]
+    if unknown:
+        fail(f"--kind must be ev, arbitrage or middle, not {unknown[0]!r}")
+    if sort not in SORTS:
+        fail(f"--sort must be one of {', '.join(SORTS)}, not {sort!r}")
     chosen = method or settings.SCAN_DEVIG_METHODS[0]
     if chosen not in settings.SCAN_DEVIG_METHODS:
         fail(
@@ -66,15 +82,35 @@ def opportunities_command(
             f"SCAN_DEVIG_METHODS is {','.join(settings.SCAN_DEVIG_METHODS)}"
         )
     filters = OpportunityFilter(
-        kind=kind, sport=sport, league=league, min_ev=None if min_ev is None else min_ev / 100, method=chosen
+        kinds=tuple(dict.fromkeys(kind or ())),
+        sport=sport,
+        league=league,
+        market=market,
+        bookmaker=bookmaker,
+        min_ev=None if min_ev is None else parse_rate(min_ev, "--min-ev"),
+        min_profit_margin=None
+        if min_profit_margin is None
+        else parse_rate(min_profit_margin, "--min-profit-margin"),
+        max_age_seconds=max_age,
+        method=chosen,
     )
+    now = utcnow()
     with user_errors():
+        service.check_filter(filters)
         runtime = Runtime.build(settings)
         try:
             with session_scope(runtime.session_factory) as session:
-                rows, total = service.list_opportunities(session, filters, sort=sort, offset=0, limit=limit)
-                lines = [_row(o, e, s) for o, e, s in rows]
-                refreshed = latest_refresh(session)
+                rows, total = service.list_opportunities(
+                    session,
+                    filters,
+                    now=now,
+                    max_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS,
+                    sort=sort,
+                    offset=0,
+                    limit=limit,
+                )
+                lines = [_row(o, e, s, now) for o, e, s in rows]
+                refreshed = odds_service.latest_refresh(session)
         except Exception as exc:
             fail(
                 f"cannot read opportunities from {settings.DATABASE_URL}: {exc} (run `fairedge db upgrade`?)",
@@ -88,34 +124,37 @@ def opportunities_command(
     if not lines:
         typer.echo(f"no active opportunities match (odds last refreshed {refreshed:%Y-%m-%d %H:%M:%S} UTC)")
         return
-    header = ("kind", "EV%", "bet", "book", "odds", "fair", "Kelly%", "event", "starts", "age")
-    table = [header, *lines]
-    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    for row in table:
-        typer.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    header = ("kind", "value", "bet", "book", "odds", "fair", "Kelly", "event", "starts", "age")
+    for line in table(header, lines, align="lrllrrrllr"):
+        typer.echo(line)
     typer.echo(
-        f"{len(lines)} of {total} active opportunities, fair line: {chosen}, at {utcnow():%H:%M:%S} UTC"
+        f"{len(lines)} of {total} active opportunities, fair line: {chosen}, at {now:%H:%M:%S} UTC "
+        "(value: EV for +EV bets and middles, profit margin for arbitrage)"
     )
 
 
-def _row(opp: Opportunity, event: Event, sport: Sport) -> tuple[str, ...]:
-    fair = f"{1 / opp.fair_prob:.2f}" if opp.kind == "ev" and opp.fair_prob else "-"
-    kelly = f"{opp.kelly * 100:.1f}" if opp.kelly is not None else "-"
-    point = (
-        "" if opp.point is None else f" {opp.point:+g}" if opp.market_key == "spreads" else f" {opp.point:g}"
-    )
+def _row(opp: Opportunity, event: Event, sport: Sport, now: datetime) -> tuple[str, ...]:
+    value = opp.profit_margin if opp.kind == "arbitrage" else opp.ev
+    bets = " / ".join(_leg_text(opp.market_key, leg) for leg in opp.legs)
     return (
         opp.kind,
-        f"{opp.ev * 100:.2f}",
-        f"{opp.market_key} {opp.outcome}{point}"[:40],
-        opp.bookmaker[:32],
-        f"{opp.price:.2f} ({_fmt_american(american(opp.price))})",
-        fair,
-        kelly,
+        percent(value, sign=True),
+        f"{opp.market_key} {bets}"[:48],
+        " / ".join(leg["bookmaker"] for leg in opp.legs)[:32],
+        " / ".join(f"{leg['price']:.2f} ({_fmt_american(american(leg['price']))})" for leg in opp.legs),
+        f"{1 / opp.fair_prob:.2f}" if opp.fair_prob else "-",
+        percent(opp.kelly_fraction, digits=1),
         f"{sport.title}: {event.away_team} @ {event.home_team}"[:50],
         f"{event.commence_time:%m-%d %H:%M}",
-        f"{opp.quote_age_seconds:.0f}s",
+        f"{max((now - opp.confirmed_at).total_seconds(), 0):.0f}s",
     )
+
+
+def _leg_text(market_key: str, leg: dict[str, Any]) -> str:
+    point = leg["point"]
+    if point is None:
+        return str(leg["outcome"])
+    return f"{leg['outcome']} {point:+g}" if market_key in SPREAD_KEYS else f"{leg['outcome']} {point:g}"
 
 
 def _fmt_american(value: float | None) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from fairedge.deps import PageDep, SessionDep
+from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
 from fairedge.odds import service
 from fairedge.odds.schemas import (
     BoardMarketOut,
@@ -68,10 +68,18 @@ def list_events(
 @router.get("/events/{event_id}/odds", response_model=EventBoardOut)
 def get_event_odds(
     session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
     event_id: EventId,
     method: Annotated[str, Query(max_length=32, description="Devig method for the fair line.")] = "shin",
 ) -> EventBoardOut:
-    event, sport, markets = service.event_board(session, event_id, method=method)
+    event, sport, markets = service.event_board(
+        session,
+        event_id,
+        method=method,
+        now=now,
+        max_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS,
+    )
     return EventBoardOut(
         event=EventOut.build(event, sport),
         devig_method=method,

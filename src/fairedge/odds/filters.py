@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, or_
 
 from fairedge.odds.models import Sport
 
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 
 def sport_filter(stmt: S, sport: str | None, league: str | None) -> S:

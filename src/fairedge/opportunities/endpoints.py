@@ -6,13 +6,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from fairedge.deps import PageDep, SessionDep, SettingsDep
+from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
 from fairedge.errors import InvalidInput
-from fairedge.opportunities import service
+from fairedge.opportunities import schemas, service
 from fairedge.opportunities.repository import OpportunityFilter
 from fairedge.opportunities.schemas import OpportunityOut, OpportunityPage
 
 router = APIRouter(prefix="/api/opportunities", tags=["opportunities"])
+
+Kind = Literal["ev", "arbitrage", "middle"]
 
 
 @router.get("", response_model=OpportunityPage)
@@ -20,7 +22,10 @@ def list_opportunities(
     session: SessionDep,
     settings: SettingsDep,
     page: PageDep,
-    kind: Literal["ev", "arbitrage", "middle"] | None = None,
+    now: NowDep,
+    kind: Annotated[
+        list[Kind] | None, Query(description="Kinds to list (repeatable); all when absent.")
+    ] = None,
     sport: Annotated[str | None, Query(max_length=64, description="Sport group, e.g. basketball.")] = None,
     league: Annotated[
         str | None, Query(max_length=64, description="Sport key (basketball_nba) or title.")
@@ -28,14 +33,21 @@ def list_opportunities(
     market: Annotated[
         str | None, Query(max_length=64, description="Market key: h2h, spreads, totals…")
     ] = None,
-    bookmaker: Annotated[str | None, Query(max_length=64)] = None,
+    bookmaker: Annotated[str | None, Query(max_length=64, description="Any leg at this book.")] = None,
     min_ev: Annotated[
-        float | None, Query(ge=-1, le=100, description="Minimum EV as a fraction (0.02 = 2%).")
+        float | None,
+        Query(ge=-1, le=100, description="Minimum EV as a fraction (0.02 = 2%); +EV bets and middles."),
     ] = None,
-    max_age_seconds: Annotated[float | None, Query(ge=0, le=86_400 * 30)] = None,
+    min_profit_margin: Annotated[
+        float | None,
+        Query(ge=-1, le=100, description="Minimum arbitrage profit margin as a fraction; arbitrage only."),
+    ] = None,
+    max_age_seconds: Annotated[
+        float | None, Query(ge=0, le=86_400 * 30, description="Quotes confirmed at most this long ago.")
+    ] = None,
     method: Annotated[str | None, Query(max_length=32, description="Devig method of the fair line.")] = None,
-    event_id: Annotated[int | None, Query(ge=1)] = None,
-    sort: Literal["ev", "start_time", "age", "first_seen"] = "ev",
+    event_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    sort: Literal["ev", "profit_margin", "start_time", "age", "first_seen"] = "ev",
     include_ended: bool = False,
 ) -> OpportunityPage:
     methods = settings.SCAN_DEVIG_METHODS
@@ -43,31 +55,35 @@ def list_opportunities(
     if chosen not in methods:
         raise InvalidInput(
             f"devig method {chosen!r} is not computed by this deployment",
-            details={"parameter": "method", "allowed": list(methods)},
+            details=[{"parameter": "method", "allowed": list(methods)}],
         )
     filters = OpportunityFilter(
-        kind=kind,
+        kinds=tuple(dict.fromkeys(kind or ())),
         sport=sport,
         league=league,
         market=market,
         bookmaker=bookmaker,
         min_ev=min_ev,
+        min_profit_margin=min_profit_margin,
         max_age_seconds=max_age_seconds,
         method=chosen,
         event_id=event_id,
         include_ended=include_ended,
     )
     rows, total = service.list_opportunities(
-        session, filters, sort=sort, offset=page.offset, limit=page.limit
+        session,
+        filters,
+        now=now,
+        max_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS,
+        sort=sort,
+        offset=page.offset,
+        limit=page.limit,
     )
-    return OpportunityPage(
-        items=[OpportunityOut.build(o, e, s) for o, e, s in rows],
-        page=page.meta(total),
-    )
+    return OpportunityPage(items=[schemas.build(o, e, s, now) for o, e, s in rows], page=page.meta(total))
 
 
 @router.get("/{opportunity_id}", response_model=OpportunityOut)
 def get_opportunity(
-    session: SessionDep, opportunity_id: Annotated[int, Path(ge=1, le=2**62)]
-) -> OpportunityOut:
-    return OpportunityOut.build(*service.get_opportunity(session, opportunity_id))
+    session: SessionDep, now: NowDep, opportunity_id: Annotated[int, Path(ge=1, le=2**62)]
+) -> schemas.EvBetOut | schemas.ArbitrageOut | schemas.MiddleOut:
+    return schemas.build(*service.get_opportunity(session, opportunity_id), now)

@@ -1,20 +1,52 @@
-"""Every opportunities query, and the atomic replacement of the active set."""
+"""Every opportunities query: the atomic replacement of the active set, expiry, and the filtered list."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import ARRAY, BigInteger, Select, any_, bindparam, case, delete, func, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
+from fairedge.odds.filters import sport_filter
 from fairedge.odds.models import Event, Sport
-from fairedge.odds.repository import sport_filter
 from fairedge.opportunities.models import Opportunity
 
-CHUNK = 5000
+CHUNK = 5000  # bound on bound parameters per statement (SQLite allows 32,766)
+
+# The columns a scan writes, in COPY order; the repository adds identity and lifespan columns.
+FOUND_COLUMNS = (
+    "key",
+    "kind",
+    "event_id",
+    "market_id",
+    "sport_key",
+    "market_key",
+    "period",
+    "legs",
+    "ev",
+    "fair_prob",
+    "kelly_fraction",
+    "hold",
+    "devig_method",
+    "fair_source",
+    "sharp_books",
+    "profit_margin",
+    "hit_probability",
+    "max_loss",
+    "window_low",
+    "window_high",
+    "axis",
+    "commence_time",
+    "confirmed_at",
+    "book_updated_at",
+)
+LIFE_COLUMNS = ("active", "first_seen", "last_seen", "ended_at", "end_reason", "scan_count")
+JSON_COLUMNS = frozenset({"legs", "sharp_books"})
 
 
 @dataclass(slots=True)
@@ -24,14 +56,42 @@ class ReplaceStats:
     closed: int = 0
 
 
-def replace_active(session: Session, rows: Sequence[dict[str, Any]], now: datetime) -> ReplaceStats:
-    """Make ``rows`` (keyed by ``key``) the active set, in the caller's transaction.
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
-    Found again: same id, values and ``last_seen`` move, ``first_seen`` stays. New: inserted. Gone: closed
-    with ``ended_at`` and kept as history. Rows found again are rewritten as delete + insert with their old
-    ids: two statements instead of one UPDATE per row.
+
+def _ids_in(session: Session, ids: Sequence[int]) -> Any:
+    """``id IN ids``: one array parameter on PostgreSQL (long IN lists are slow to plan there)."""
+    if _dialect(session) == "postgresql":
+        return Opportunity.id == any_(bindparam("ids", list(ids), type_=ARRAY(BigInteger)))
+    return Opportunity.id.in_(ids)
+
+
+def _id_batches(session: Session, ids: Sequence[int]) -> Sequence[Sequence[int]]:
+    if _dialect(session) == "postgresql":
+        return [ids] if ids else []
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+def end_reason(max_age_seconds: float, now: datetime) -> Any:
+    """Why an active opportunity ends: its event started, its quotes went stale, or the scan lost it."""
+    return case(
+        (Opportunity.commence_time <= now, literal("started")),
+        (Opportunity.confirmed_at < now - timedelta(seconds=max_age_seconds), literal("stale")),
+        else_=literal("gone"),
+    )
+
+
+def replace_active(
+    session: Session, rows: Sequence[tuple[Any, ...]], now: datetime, *, max_age_seconds: float
+) -> ReplaceStats:
+    """Make ``rows`` (tuples in ``FOUND_COLUMNS`` order, unique by key) the active set, in the caller's
+    transaction.
+
+    Found again: same id, values and ``last_seen`` move, ``first_seen`` stays. New: inserted. Gone: ended
+    with its reason and kept as history. Rows found again are rewritten as delete + insert with their old
+    ids: two bulk statements instead of one UPDATE per row.
     """
-    stats = ReplaceStats()
     conn = session.connection()
     active = {
         key: (oid, first_seen, count)
@@ -41,50 +101,94 @@ def replace_active(session: Session, rows: Sequence[dict[str, Any]], now: dateti
             )
         )
     }
-    incoming = {row["key"]: row for row in rows}
+    incoming = {row[0] for row in rows}
     gone = [oid for key, (oid, _, _) in active.items() if key not in incoming]
-    again = [
-        {
-            **row,
-            "id": active[key][0],
-            "active": True,
-            "first_seen": active[key][1],
-            "last_seen": now,
-            "ended_at": None,
-            "scan_count": active[key][2] + 1,
-        }
-        for key, row in incoming.items()
-        if key in active
-    ]
-    new = [
-        {**row, "active": True, "first_seen": now, "last_seen": now, "ended_at": None, "scan_count": 1}
-        for key, row in incoming.items()
-        if key not in active
-    ]
-    for start in range(0, len(gone), CHUNK):
+    for batch in _id_batches(session, gone):
         conn.execute(
             update(Opportunity)
-            .where(Opportunity.id.in_(gone[start : start + CHUNK]))
-            .values(active=False, ended_at=now)
+            .where(_ids_in(session, batch))
+            .values(active=False, ended_at=now, end_reason=end_reason(max_age_seconds, now))
         )
-    again_ids = [row["id"] for row in again]
-    for start in range(0, len(again_ids), CHUNK):
-        conn.execute(delete(Opportunity).where(Opportunity.id.in_(again_ids[start : start + CHUNK])))
-    for batch in (again, new):
-        if batch:
-            conn.execute(insert(Opportunity), batch)
-    stats.closed, stats.updated, stats.inserted = len(gone), len(again), len(new)
-    return stats
+    again: list[tuple[Any, ...]] = []
+    new: list[tuple[Any, ...]] = []
+    for row in rows:
+        previous = active.get(row[0])
+        if previous is None:
+            new.append((*row, True, now, now, None, None, 1))
+        else:
+            oid, first_seen, count = previous
+            again.append((oid, *row, True, first_seen, now, None, None, count + 1))
+    for batch in _id_batches(session, [row[0] for row in again]):
+        conn.execute(delete(Opportunity).where(_ids_in(session, batch)))
+    _insert(session, ("id", *FOUND_COLUMNS, *LIFE_COLUMNS), again)
+    _insert(session, (*FOUND_COLUMNS, *LIFE_COLUMNS), new)
+    return ReplaceStats(inserted=len(new), updated=len(again), closed=len(gone))
+
+
+def _insert(session: Session, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Bulk insert: COPY on PostgreSQL, one executemany on SQLite (no ORM objects, no per-row SQL)."""
+    if not rows:
+        return
+    json_at = [i for i, name in enumerate(columns) if name in JSON_COLUMNS]
+    dbapi: Any = session.connection().connection.driver_connection
+    if _dialect(session) == "postgresql":
+        with (
+            dbapi.cursor() as cursor,
+            cursor.copy(f"COPY opportunities ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                values = list(row)
+                for i in json_at:
+                    values[i] = json.dumps(values[i])
+                copy.write_row(values)
+        return
+    # SQLite stores naive UTC text in SQLAlchemy's DateTime format (what UTCDateTime writes and reads).
+    texts: dict[datetime, str] = {}
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime):
+            text_value = texts.get(value)
+            if text_value is None:
+                text_value = texts[value] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            return text_value
+        return value
+
+    json_set = set(json_at)
+    dbapi.executemany(
+        f"INSERT INTO opportunities ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        [tuple(json.dumps(v) if i in json_set else plain(v) for i, v in enumerate(row)) for row in rows],
+    )
+
+
+def end_expired(session: Session, now: datetime, *, max_age_seconds: float) -> dict[str, int]:
+    """End active opportunities whose event has started or whose quotes are older than the limit."""
+    stale_before = now - timedelta(seconds=max_age_seconds)
+    counts = {}
+    for reason, condition in (
+        ("started", Opportunity.commence_time <= now),
+        ("stale", Opportunity.confirmed_at < stale_before),
+    ):
+        result = session.execute(
+            update(Opportunity)
+            .where(Opportunity.active, condition)
+            .values(active=False, ended_at=now, end_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        counts[reason] = int(result.rowcount)  # type: ignore[attr-defined]
+    return counts
 
 
 @dataclass(frozen=True, slots=True)
 class OpportunityFilter:
-    kind: str | None = None
+    """Filters; each rate filter applies to the kinds that have that rate (the service checks it)."""
+
+    kinds: tuple[str, ...] = ()  # empty: every kind
     sport: str | None = None
     league: str | None = None
     market: str | None = None
     bookmaker: str | None = None
-    min_ev: float | None = None
+    min_ev: float | None = None  # +EV bets and middles
+    min_profit_margin: float | None = None  # arbitrage
     max_age_seconds: float | None = None
     method: str | None = None
     event_id: int | None = None
@@ -92,53 +196,83 @@ class OpportunityFilter:
 
 
 SORTS: dict[str, Any] = {
-    "ev": (Opportunity.ev.desc(), Opportunity.id),
-    "start_time": (Opportunity.commence_time, Opportunity.ev.desc(), Opportunity.id),
-    "age": (Opportunity.quote_age_seconds, Opportunity.ev.desc(), Opportunity.id),
+    "ev": (Opportunity.ev.desc().nulls_last(), Opportunity.profit_margin.desc().nulls_last(), Opportunity.id),
+    "profit_margin": (
+        Opportunity.profit_margin.desc().nulls_last(),
+        Opportunity.ev.desc().nulls_last(),
+        Opportunity.id,
+    ),
+    "start_time": (Opportunity.commence_time, Opportunity.id),
+    "age": (Opportunity.confirmed_at.desc(), Opportunity.id),
     "first_seen": (Opportunity.first_seen.desc(), Opportunity.id),
 }
 
 
-def _filtered(f: OpportunityFilter) -> Select[Opportunity, Event, Sport]:
+def _at_book(session: Session, bookmaker: str) -> Any:
+    """Any leg of the opportunity is at ``bookmaker``: a structured JSON query, no string matching."""
+    if _dialect(session) == "postgresql":
+        pattern = bindparam("leg_book", [{"bookmaker": bookmaker}], type_=JSONB)
+        return Opportunity.legs.op("@>")(pattern)
+    legs = func.json_each(Opportunity.legs).table_valued("value").alias("leg")
+    return (
+        select(literal(1))
+        .select_from(legs)
+        .where(func.json_extract(legs.c.value, "$.bookmaker") == bookmaker)
+        .exists()
+    )
+
+
+def _filtered(
+    session: Session, f: OpportunityFilter, now: datetime, max_age_seconds: float
+) -> Select[Opportunity, Event, Sport]:
     stmt = (
         select(Opportunity, Event, Sport)
         .join(Event, Event.id == Opportunity.event_id)
         .join(Sport, Sport.id == Event.sport_id)
     )
     if not f.include_ended:
-        stmt = stmt.where(Opportunity.active)
-    if f.kind:
-        stmt = stmt.where(Opportunity.kind == f.kind)
+        # True at the moment it is served, whether or not the expiry job has run.
+        stale_before = now - timedelta(seconds=max_age_seconds)
+        stmt = stmt.where(
+            Opportunity.active, Opportunity.commence_time > now, Opportunity.confirmed_at >= stale_before
+        )
+    if f.kinds:
+        stmt = stmt.where(Opportunity.kind.in_(f.kinds))
     stmt = sport_filter(stmt, f.sport, f.league)
     if f.market:
         stmt = stmt.where(Opportunity.market_key == f.market)
     if f.bookmaker:
-        # A multi-leg opportunity matches when any leg is at that book.
-        stmt = stmt.where(
-            (Opportunity.bookmaker == f.bookmaker)
-            | Opportunity.bookmaker.startswith(f.bookmaker + " / ")
-            | Opportunity.bookmaker.endswith(" / " + f.bookmaker)
-            | Opportunity.bookmaker.contains(" / " + f.bookmaker + " / ")
-        )
+        stmt = stmt.where(_at_book(session, f.bookmaker))
     if f.min_ev is not None:
-        stmt = stmt.where(Opportunity.ev >= f.min_ev)
+        stmt = stmt.where((Opportunity.kind == "arbitrage") | (Opportunity.ev >= f.min_ev))
+    if f.min_profit_margin is not None:
+        stmt = stmt.where(
+            (Opportunity.kind != "arbitrage") | (Opportunity.profit_margin >= f.min_profit_margin)
+        )
     if f.max_age_seconds is not None:
-        stmt = stmt.where(Opportunity.quote_age_seconds <= f.max_age_seconds)
+        stmt = stmt.where(Opportunity.confirmed_at >= now - timedelta(seconds=f.max_age_seconds))
     if f.method:
-        # The method picks which fair line +EV bets are measured against; arbitrage and middles have none.
-        stmt = stmt.where((Opportunity.devig_method == f.method) | (Opportunity.kind != "ev"))
+        # The method picks the fair line +EV bets and middles are measured against; arbitrage has none.
+        stmt = stmt.where((Opportunity.kind == "arbitrage") | (Opportunity.devig_method == f.method))
     if f.event_id is not None:
         stmt = stmt.where(Opportunity.event_id == f.event_id)
     return stmt
 
 
 def list_opportunities(
-    session: Session, f: OpportunityFilter, *, sort: str, offset: int, limit: int
+    session: Session,
+    f: OpportunityFilter,
+    *,
+    now: datetime,
+    max_age_seconds: float,
+    sort: str,
+    offset: int,
+    limit: int,
 ) -> tuple[list[tuple[Opportunity, Event, Sport]], int]:
-    stmt = _filtered(f)
+    stmt = _filtered(session, f, now, max_age_seconds)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = session.execute(stmt.order_by(*SORTS[sort]).offset(offset).limit(limit)).all()
-    return list(rows), int(total)
+    return [(o, e, s) for o, e, s in rows], int(total)
 
 
 def get_opportunity(session: Session, opportunity_id: int) -> tuple[Opportunity, Event, Sport] | None:

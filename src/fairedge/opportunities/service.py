@@ -1,4 +1,4 @@
-"""Opportunity rules: run the scan over the stored board and publish the result; read opportunities."""
+"""Opportunity rules: scan the stored board and publish the result; withdraw what aged; read opportunities."""
 
 from __future__ import annotations
 
@@ -10,18 +10,22 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
-from fairedge.errors import NotFound
+from fairedge.errors import InvalidInput, NotFound
 from fairedge.kit.gcpause import gc_paused
 from fairedge.observability import metrics
-from fairedge.odds import repository as odds_repo
+from fairedge.odds import service as odds
+from fairedge.odds.board import build_quotes
 from fairedge.odds.models import Event, Sport
 from fairedge.odds.quotes import outcome_point
 from fairedge.opportunities import repository
-from fairedge.opportunities.models import Opportunity
+from fairedge.opportunities.models import KINDS, Opportunity
 from fairedge.opportunities.repository import OpportunityFilter
-from fairedge.opportunities.scan import BookTable, Found, ScanConfig, Shape, build_quotes, scan
+from fairedge.opportunities.scan import Found, ScanConfig, Shape, scan
 
 log = structlog.get_logger(__name__)
+
+# Which kinds each rate filter applies to: one name, one meaning.
+FILTER_KINDS = {"min_ev": ("ev", "middle"), "min_profit_margin": ("arbitrage",)}
 
 
 @dataclass(slots=True)
@@ -34,62 +38,54 @@ class ScanReport:
     updated: int
     closed: int
     seconds: float
-    board_time: datetime | None
 
 
-def run_scan(session: Session, config: ScanConfig, *, now: datetime | None = None) -> ScanReport:
-    """Price the current board and replace the active opportunities, in the caller's transaction."""
+def run_scan(session: Session, config: ScanConfig, *, now: datetime) -> ScanReport:
+    """Price the pre-match board at ``now`` and replace the active opportunities, in the caller's
+    transaction."""
     with gc_paused():
-        return _run_scan(session, config, now=now)
+        return _run_scan(session, config, now)
 
 
-def _run_scan(session: Session, config: ScanConfig, *, now: datetime | None) -> ScanReport:
+def _run_scan(session: Session, config: ScanConfig, now: datetime) -> ScanReport:
     started = time.perf_counter()
-    board_time = odds_repo.latest_refresh(session)
-    now = now or board_time or datetime.now(UTC)
-    board = odds_repo.load_board(session, now=now)
-    books = BookTable.build(
-        [
-            (b.id, b.key, b.sharp_weight if b.is_sharp else 0.0, b.commission)
-            for b in odds_repo.all_bookmakers(session)
-        ]
+    board = odds.load_board(session, now=now)
+    books = odds.book_facts(session)
+    quotes = build_quotes(
+        board.market_id,
+        board.bookmaker_id,
+        board.outcome_index,
+        board.price,
+        confirmed_at=board.confirmed_at,
+        book_updated_at=board.book_updated_at,
+        books=books,
     )
     found: list[Found] = []
-    quotes = None
     if board.price.size:
-        quotes = build_quotes(
-            board.market_id,
-            board.bookmaker_id,
-            board.outcome_index,
-            board.price,
-            board.confirmed_at,
-            board_time=(board_time or now).timestamp(),
-            books=books,
-        )
         shapes = {
             s.id: Shape(s.event_id, s.key, s.period, s.point, s.player)
-            for s in odds_repo.line_market_shapes(session)
+            for s in odds.line_market_shapes(session)
         }
-        found = scan(quotes, books, shapes, config)
-    rows = _rows(session, found)
-    stats = repository.replace_active(session, rows, now)
-    counts: dict[str, int] = {}
+        found = scan(quotes, books, shapes, config, now=now.timestamp())
+    stats = repository.replace_active(
+        session, _rows(session, found), now, max_age_seconds=config.max_age_seconds
+    )
+    counts = dict.fromkeys(KINDS, 0)
     for f in found:
-        counts[f.kind] = counts.get(f.kind, 0) + 1
+        counts[f.kind] += 1
     metrics.OPPORTUNITIES_COUNT.set(len(found))
-    for kind in ("ev", "arbitrage", "middle"):
-        metrics.OPPORTUNITIES_BY_KIND.labels(kind=kind).set(counts.get(kind, 0))
+    for kind, n in counts.items():
+        metrics.OPPORTUNITIES_BY_KIND.labels(kind=kind).set(n)
     metrics.SCAN_PRICES.inc(len(board.price))
     report = ScanReport(
         prices=len(board.price),
-        quotes=0 if quotes is None else int(quotes.odds.shape[0]),
-        markets=0 if quotes is None else int(quotes.market_ids.size),
+        quotes=int(quotes.odds.shape[0]),
+        markets=quotes.n_markets,
         found=counts,
         inserted=stats.inserted,
         updated=stats.updated,
         closed=stats.closed,
         seconds=time.perf_counter() - started,
-        board_time=board_time,
     )
     log.info(
         "scan_completed",
@@ -102,81 +98,112 @@ def _run_scan(session: Session, config: ScanConfig, *, now: datetime | None) -> 
     return report
 
 
-def _rows(session: Session, found: list[Found]) -> list[dict[str, Any]]:
-    markets = odds_repo.markets_by_id(session, [f.market_id for f in found])
-    events = odds_repo.events_with_sport(session, [m.event_id for m in markets.values()])
+def _instant(epoch: float) -> datetime:
+    # Milliseconds: SQLite's julianday() round trip is not exact to the microsecond.
+    return datetime.fromtimestamp(round(epoch, 3), UTC)
+
+
+def _rows(session: Session, found: list[Found]) -> list[tuple[Any, ...]]:
+    """Found opportunities as rows in ``repository.FOUND_COLUMNS`` order, with names attached."""
+    markets = odds.markets_by_id(session, {leg.market_id for f in found for leg in f.legs})
+    events = odds.events_with_sport(session, {m.event_id for m in markets.values()})
+    instants: dict[float, datetime] = {}
     rows = []
     for f in found:
         market = markets[f.market_id]
         event, sport = events[market.event_id]
-        outcome, point = _describe(f, market, markets)
+        legs = []
+        for leg in f.legs:
+            leg_market = markets[leg.market_id]
+            legs.append(
+                {
+                    "bookmaker": leg.bookmaker,
+                    "market_id": leg.market_id,
+                    "outcome_index": leg.outcome_index,
+                    "outcome": _name(leg_market, leg.outcome_index),
+                    "point": outcome_point(leg_market.key, leg_market.point, leg.outcome_index),
+                    "price": leg.price,
+                    "net_price": leg.net_price,
+                    "stake": leg.stake,
+                    "payout": leg.payout,
+                }
+            )
+        confirmed = instants.get(f.confirmed_at) or instants.setdefault(
+            f.confirmed_at, _instant(f.confirmed_at)
+        )
+        updated = instants.get(f.book_updated_at) or instants.setdefault(
+            f.book_updated_at, _instant(f.book_updated_at)
+        )
         rows.append(
-            {
-                "key": f.key,
-                "kind": f.kind,
-                "event_id": event.id,
-                "market_id": f.market_id,
-                "sport_key": sport.key,
-                "market_key": market.key,
-                "period": market.period,
-                "outcome": outcome,
-                "point": point,
-                "bookmaker": f.bookmaker,
-                "price": f.price,
-                "fair_prob": f.fair_prob,
-                "ev": f.ev,
-                "kelly": f.kelly,
-                "devig_method": f.devig_method,
-                "sharp_books": f.sharp_books,
-                "hold": f.hold,
-                "quote_age_seconds": f.quote_age_seconds,
-                "commence_time": event.commence_time,
-                "details": _with_leg_names(f, markets),
-            }
+            (
+                f.key,
+                f.kind,
+                event.id,
+                f.market_id,
+                sport.key,
+                market.key,
+                market.period,
+                legs,
+                f.ev,
+                f.fair_prob,
+                f.kelly_fraction,
+                f.hold,
+                f.devig_method,
+                f.fair_source,
+                f.sharp_books,
+                f.profit_margin,
+                f.hit_probability,
+                f.max_loss,
+                None if f.window is None else f.window[0],
+                None if f.window is None else f.window[1],
+                f.axis,
+                event.commence_time,
+                confirmed,
+                updated,
+            )
         )
     return rows
 
 
-def _describe(
-    f: Found, market: odds_repo.MarketInfo, markets: dict[int, odds_repo.MarketInfo]
-) -> tuple[str, float | None]:
-    if f.kind == "ev":
-        return _name(market, f.outcome_index), outcome_point(market.key, market.point, f.outcome_index)
-    if f.kind == "arbitrage":
-        return " / ".join(market.outcomes), outcome_point(market.key, market.point, 0)
-    legs = f.details["legs"]
-    second = markets.get(legs[1]["market_id"], market)
-    return f"{_name(market, 0)} / {_name(second, 1)}", outcome_point(market.key, market.point, 0)
-
-
-def _name(market: odds_repo.MarketInfo, index: int) -> str:
+def _name(market: odds.MarketInfo, index: int) -> str:
     name = market.outcomes[index] if index < len(market.outcomes) else f"outcome {index}"
     return f"{market.player} {name}" if market.player else name
 
 
-def _with_leg_names(f: Found, markets: dict[int, odds_repo.MarketInfo]) -> dict[str, Any]:
-    details = dict(f.details)
-    if "legs" in details:
-        legs = []
-        for leg in details["legs"]:
-            market = markets.get(leg.get("market_id", f.market_id), markets[f.market_id])
-            index = leg["outcome_index"]
-            legs.append(
-                {
-                    **leg,
-                    "market_id": market.id,
-                    "outcome": _name(market, index),
-                    "point": outcome_point(market.key, market.point, index),
-                }
+def expire(session: Session, *, now: datetime, max_age_seconds: float) -> dict[str, int]:
+    """Withdraw active opportunities whose event started or whose quotes went stale, on a timer: true
+    whether or not refreshes succeed."""
+    counts = repository.end_expired(session, now, max_age_seconds=max_age_seconds)
+    if any(counts.values()):
+        log.info("opportunities_expired", **counts)
+    return counts
+
+
+def check_filter(f: OpportunityFilter) -> None:
+    """A rate filter that applies to none of the requested kinds is a mistake, not an empty answer."""
+    kinds = f.kinds or KINDS
+    for name, applies_to in FILTER_KINDS.items():
+        if getattr(f, name) is not None and not set(kinds) & set(applies_to):
+            raise InvalidInput(
+                f"{name} applies to {' and '.join(applies_to)} opportunities, not to {', '.join(kinds)}",
+                details=[{"parameter": name, "applies_to": list(applies_to), "kinds": list(kinds)}],
             )
-        details["legs"] = legs
-    return details
 
 
 def list_opportunities(
-    session: Session, f: OpportunityFilter, *, sort: str, offset: int, limit: int
+    session: Session,
+    f: OpportunityFilter,
+    *,
+    now: datetime,
+    max_age_seconds: float,
+    sort: str,
+    offset: int,
+    limit: int,
 ) -> tuple[list[tuple[Opportunity, Event, Sport]], int]:
-    return repository.list_opportunities(session, f, sort=sort, offset=offset, limit=limit)
+    check_filter(f)
+    return repository.list_opportunities(
+        session, f, now=now, max_age_seconds=max_age_seconds, sort=sort, offset=offset, limit=limit
+    )
 
 
 def get_opportunity(session: Session, opportunity_id: int) -> tuple[Opportunity, Event, Sport]:

@@ -1,4 +1,5 @@
-"""Opportunity jobs: ``tasks.ev_calculation`` rescans the stored board."""
+"""Opportunity jobs: ``tasks.ev_calculation`` rescans the stored board; ``tasks.opportunity_expiry``
+withdraws what went stale or started, on its own timer."""
 
 from __future__ import annotations
 
@@ -7,16 +8,22 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairedge.db.engine import session_scope
+from fairedge.kit.timeutil import Clock
 from fairedge.opportunities.scan import ScanConfig
-from fairedge.opportunities.service import run_scan
+from fairedge.opportunities.service import expire, run_scan
 
 
-def ev_calculation(factory: sessionmaker[Session], config: ScanConfig) -> dict[str, Any]:
+def ev_calculation(factory: sessionmaker[Session], config: ScanConfig, clock: Clock) -> dict[str, Any]:
     with session_scope(factory) as session:
-        report = run_scan(session, config)
+        report = run_scan(session, config, now=clock())
     return {
         "prices": report.prices,
         "found": report.found,
         "closed": report.closed,
         "seconds": report.seconds,
     }
+
+
+def opportunity_expiry(factory: sessionmaker[Session], config: ScanConfig, clock: Clock) -> dict[str, int]:
+    with session_scope(factory) as session:
+        return expire(session, now=clock(), max_age_seconds=config.max_age_seconds)

@@ -1,4 +1,4 @@
-"""In-process scheduler for embedded mode: one background thread runs the schedule's jobs.
+"""In-process scheduler for embedded mode: background threads run the schedule's jobs.
 
 A job that fails is logged and counted; the loop goes on and the job runs again at its next tick, so a
 provider outage degrades freshness, never the process. Only one scheduler may run: embedded mode is a
@@ -40,6 +40,9 @@ def run_job(name: str, job: Job) -> tuple[bool, Any]:
 
 
 class EmbeddedScheduler:
+    """Runs each periodic job (with its ``then`` chain) on its own thread and timer, so a refresh stuck on a
+    slow provider never holds back the expiry timer."""
+
     def __init__(self, jobs: Mapping[str, Job], schedule: Sequence[Periodic]) -> None:
         missing = {p.task for p in schedule} | {t for p in schedule for t in p.then}
         missing -= set(jobs)
@@ -48,8 +51,7 @@ class EmbeddedScheduler:
         self._jobs = jobs
         self._schedule = schedule
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.runs = 0  # completed ticks, for health and tests
+        self._threads: list[threading.Thread] = []
 
     def run_chain(self, periodic: Periodic) -> bool:
         ok, _ = run_job(periodic.task, self._jobs[periodic.task])
@@ -60,32 +62,31 @@ class EmbeddedScheduler:
                     break
         return ok
 
-    def _loop(self) -> None:
-        due = dict.fromkeys((p.task for p in self._schedule), 0.0)
+    def _lane(self, periodic: Periodic) -> None:
         while not self._stop.is_set():
-            now = time.monotonic()
-            for periodic in self._schedule:
-                if now >= due[periodic.task]:
-                    self.run_chain(periodic)
-                    due[periodic.task] = time.monotonic() + periodic.every_seconds
-                    self.runs += 1
-            wait = max(0.05, min(due.values()) - time.monotonic())
-            self._stop.wait(wait)
+            started = time.monotonic()
+            self.run_chain(periodic)
+            self._stop.wait(max(0.05, periodic.every_seconds - (time.monotonic() - started)))
 
     def start(self) -> None:
-        if self._thread is not None:
+        if self._threads:
             return
-        self._thread = threading.Thread(target=self._loop, name="fairedge-scheduler", daemon=True)
-        self._thread.start()
+        self._stop.clear()
+        for periodic in self._schedule:
+            name = "fairedge-" + periodic.task.removeprefix("tasks.")
+            thread = threading.Thread(target=self._lane, args=(periodic,), name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
         log.info("scheduler_started", jobs=[p.task for p in self._schedule])
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads = []
         log.info("scheduler_stopped")
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return bool(self._threads) and all(t.is_alive() for t in self._threads)
