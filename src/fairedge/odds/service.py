@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 from fairedge.errors import InvalidInput, NotFound, UpstreamUnavailable
 from fairedge.observability import metrics
 from fairedge.odds import repository
+from fairedge.odds.board import BookFacts, build_quotes, fair_lines
 from fairedge.odds.bookmakers import SharpBook
 from fairedge.odds.ingestion import IngestReport, ingest_snapshot
 from fairedge.odds.models import Bookmaker, Event, Sport
 from fairedge.odds.providers.base import OddsProvider
 from fairedge.odds.quotes import outcome_point
 from fairedge.pricing.devig import METHODS
-from fairedge.pricing.fair import SOURCE_CONSENSUS, SOURCE_SHARP, fair_line
+from fairedge.pricing.fair import SOURCE_CONSENSUS, SOURCE_SHARP
 
 log = structlog.get_logger(__name__)
 
@@ -112,15 +113,22 @@ class BoardMarket:
 
 
 def event_board(
-    session: Session, event_id: int, *, method: str = "shin"
+    session: Session,
+    event_id: int,
+    *,
+    method: str = "shin",
+    now: datetime,
+    max_age_seconds: float,
 ) -> tuple[Event, Sport, list[BoardMarket]]:
-    """Every book's current price per outcome, the best price and the fair line of each market."""
+    """Every book's current price per outcome, the best price and the fair line of each market.
+
+    The fair line is the scan's (:func:`fairedge.odds.board.fair_lines`): sharp quotes older than
+    ``max_age_seconds`` since their last confirmation are left out, as the scan leaves them out.
+    """
     _check_method(method)
     event, sport = get_event(session, event_id)
     rows = repository.event_board(session, event_id)
     markets: dict[int, BoardMarket] = {}
-    sharp: dict[int, dict[str, tuple[float, float]]] = {}
-    quotes: dict[tuple[int, str], dict[int, float]] = {}
     for market, price, book in rows:
         board = markets.get(market.id)
         if board is None:
@@ -142,10 +150,6 @@ def event_board(
         if price.outcome_index < len(board.outcomes):
             board.outcomes[price.outcome_index].prices[book.key] = price.price
         board.updated[book.key] = price.last_update or price.first_seen
-        quotes.setdefault((market.id, book.key), {})[price.outcome_index] = price.price
-        if book.is_sharp:
-            sharp.setdefault(market.id, {})[book.key] = (book.sharp_weight, book.commission)
-    commission = {b.key: b.commission for _, _, b in rows}
     for board in markets.values():
         for outcome in board.outcomes:
             if outcome.prices:
@@ -153,37 +157,42 @@ def event_board(
                 outcome.best_bookmakers = sorted(
                     k for k, v in outcome.prices.items() if v == outcome.best_price
                 )
-    _fair(markets, quotes, sharp, commission, method)
+    if rows:
+        _attach_fair_line(markets, rows, event, method, now, max_age_seconds)
     return event, sport, list(markets.values())
 
 
-def _fair(
+def _attach_fair_line(
     markets: dict[int, BoardMarket],
-    quotes: dict[tuple[int, str], dict[int, float]],
-    sharp: dict[int, dict[str, tuple[float, float]]],
-    commission: dict[str, float],
+    rows: Sequence[Any],
+    event: Event,
     method: str,
+    now: datetime,
+    max_age_seconds: float,
 ) -> None:
-    if not quotes:
-        return
-    ids = list(markets)
-    position = {mid: i for i, mid in enumerate(ids)}
-    width = max(len(m.outcomes) for m in markets.values())
-    keys = list(quotes)
-    odds = np.full((len(keys), width), np.nan)
-    for r, (mid, book) in enumerate(keys):
-        for index, price in quotes[(mid, book)].items():
-            odds[r, index] = price
-    market_index = np.array([position[mid] for mid, _ in keys], dtype=np.int64)
-    weights = np.array([sharp.get(mid, {}).get(book, (0.0, 0.0))[0] for mid, book in keys])
-    comm = np.array([commission.get(book, 0.0) for _, book in keys])
-    line = fair_line(odds, market_index, weights, n_markets=len(ids), method=method, commission=comm)
-    for mid, board in markets.items():
-        i = position[mid]
+    books = BookFacts.build(
+        {(b.id, b.key, b.sharp_weight if b.is_sharp else 0.0, b.commission) for _, _, b in rows}
+    )
+    confirmed = event.last_seen_at.timestamp()  # every current price of the event was confirmed then
+    quotes = build_quotes(
+        [m.id for m, _, _ in rows],
+        [b.id for _, _, b in rows],
+        [p.outcome_index for _, p, _ in rows],
+        [p.price for _, p, _ in rows],
+        confirmed_at=np.full(len(rows), confirmed),
+        books=books,
+    )
+    ages = quotes.ages(now.timestamp())
+    line = fair_lines(quotes, books, method=method, ages=ages, max_age_seconds=max_age_seconds)
+    fresh_sharp = (ages <= max_age_seconds) & (books.weight[quotes.book] > 0)
+    for i, market_id in enumerate(quotes.market_ids.tolist()):
+        board = markets[market_id]
         board.fair_source = {SOURCE_SHARP: "sharp", SOURCE_CONSENSUS: "consensus"}.get(
             int(line.source[i]), "none"
         )
-        board.sharp_books = sorted(sharp.get(mid, {})) if board.fair_source == "sharp" else []
+        if board.fair_source == "sharp":
+            in_market = fresh_sharp & (quotes.market_index == i)
+            board.sharp_books = sorted(books.key[int(b)] for b in quotes.book[in_market])
         for k, outcome in enumerate(board.outcomes):
             value = float(line.prob[i, k])
             outcome.fair_prob = value if np.isfinite(value) else None
@@ -222,3 +231,38 @@ def event_history(
         last_seen = price.last_seen if price.superseded_at is not None else event.last_seen_at
         entry["points"].append(HistoryPoint(price.price, price.first_seen, last_seen, price.superseded_at))
     return event, list(series.values())
+
+
+# --- the board as the scan reads it (other domains go through this service, not the repository) ----------
+
+BoardRows = repository.BoardRows
+MarketInfo = repository.MarketInfo
+MarketShape = repository.MarketShape
+
+
+def load_board(session: Session, *, now: datetime) -> BoardRows:
+    """The pre-match board (events not started at ``now``) as columns."""
+    return repository.load_board(session, now=now)
+
+
+def book_facts(session: Session) -> BookFacts:
+    return BookFacts.build(
+        (b.id, b.key, b.sharp_weight if b.is_sharp else 0.0, b.commission)
+        for b in repository.all_bookmakers(session)
+    )
+
+
+def line_market_shapes(session: Session) -> list[MarketShape]:
+    return repository.line_market_shapes(session)
+
+
+def markets_by_id(session: Session, ids: Iterable[int]) -> dict[int, MarketInfo]:
+    return repository.markets_by_id(session, ids)
+
+
+def events_with_sport(session: Session, ids: Iterable[int]) -> dict[int, tuple[Event, Sport]]:
+    return repository.events_with_sport(session, ids)
+
+
+def latest_refresh(session: Session) -> datetime | None:
+    return repository.latest_refresh(session)
