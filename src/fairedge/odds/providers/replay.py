@@ -30,10 +30,10 @@ from typing import Literal, get_args
 from fairedge.odds.providers.base import BookmakerQuote, EventOdds, MarketQuote, Snapshot
 from fairedge.odds.providers.odds_api_format import ProviderFormatError, newest_last_update, parse_snapshot
 
-__all__ = ["REPLAY_SHIFTS", "ReplayProvider", "ReplayShift", "shift_snapshot"]
+__all__ = ["ReplayProvider", "ReplayShift", "shift_snapshot"]
 
 ReplayShift = Literal["none", "now"]
-REPLAY_SHIFTS: tuple[str, ...] = get_args(ReplayShift)
+_SHIFTS: tuple[str, ...] = get_args(ReplayShift)
 
 
 def _later(when: datetime | None, delta: timedelta) -> datetime | None:
@@ -82,8 +82,8 @@ class ReplayProvider:
         shift: ReplayShift = "none",
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        if shift not in REPLAY_SHIFTS:
-            raise ValueError(f"replay shift must be one of {', '.join(REPLAY_SHIFTS)}, not {shift!r}")
+        if shift not in _SHIFTS:
+            raise ValueError(f"replay shift must be one of {', '.join(_SHIFTS)}, not {shift!r}")
         folder = Path(directory)
         if not folder.is_dir():
             raise ValueError(f"replay folder {str(folder)!r} does not exist or is not a folder")
