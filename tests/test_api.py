@@ -189,7 +189,7 @@ def test_database_down_is_503_not_500() -> None:
 def test_middle_has_its_own_fields(client: TestClient) -> None:
     (middle,) = client.get("/api/opportunities", params={"kind": "middle", "method": "shin"}).json()["items"]
     assert middle["window"] == [220.5, 222.5] and middle["axis"] == "total"
-    assert 0 < middle["hit_probability"] < 0.2 and "fair_prob" not in middle
+    assert 0 <= middle["hit_probability"] < 0.2 and "fair_prob" not in middle
     assert middle["max_loss"] == pytest.approx(1 - 1.95 * 2.02 / (1.95 + 2.02))
     assert [leg["bookmaker"] for leg in middle["legs"]] == ["pinnacle", "fanduel"]
     assert sum(leg["stake"] for leg in middle["legs"]) == pytest.approx(1.0)
@@ -197,9 +197,10 @@ def test_middle_has_its_own_fields(client: TestClient) -> None:
 
 def test_filters_by_any_leg_bookmaker_exactly(client: TestClient) -> None:
     at_pinnacle = client.get("/api/opportunities", params={"bookmaker": "pinnacle"}).json()["items"]
-    assert [i["kind"] for i in at_pinnacle] == ["middle"]  # pinnacle is the middle's first leg only
+    assert sorted(i["kind"] for i in at_pinnacle) == ["arbitrage", "middle"]  # a leg in each, no +EV bet
+    assert all("pinnacle" in [leg["bookmaker"] for leg in i["legs"]] for i in at_pinnacle)
     at_fanduel = client.get("/api/opportunities", params={"bookmaker": "fanduel"}).json()["items"]
-    assert {i["kind"] for i in at_fanduel} == {"ev", "middle"}
+    assert {i["kind"] for i in at_fanduel} == {"ev", "arbitrage", "middle"}
     assert client.get("/api/opportunities", params={"bookmaker": "fan"}).json()["items"] == []
 
 

@@ -24,6 +24,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
         "ODDS_PROVIDER": "replay",
         "ODDS_REPLAY_DIR": str(replay),
+        "ODDS_REPLAY_SHIFT": "now",  # the recorded games start in the future again
         "LOG_LEVEL": "WARNING",
     }
     for key, value in values.items():
@@ -38,7 +39,7 @@ def test_db_upgrade_current_downgrade(env: dict[str, str]) -> None:
     assert current.exit_code == 0 and "up to date" in current.output
     step = runner.invoke(app, ["db", "downgrade", "-1"])
     assert step.exit_code == 0, step.output
-    assert "current: empty" in runner.invoke(app, ["db", "current"]).output
+    assert "(behind head)" in runner.invoke(app, ["db", "current"]).output
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     down = runner.invoke(app, ["db", "downgrade", "base"])
     assert down.exit_code == 0
@@ -53,8 +54,24 @@ def test_refresh_then_opportunities_table(env: dict[str, str]) -> None:
     table = runner.invoke(app, ["opportunities", "--kind", "ev"])
     assert table.exit_code == 0, table.output
     assert "New York Knicks" in table.output and "fanduel" in table.output and "2.70 (+170)" in table.output
-    middles = runner.invoke(app, ["opportunities", "--kind", "middle"])
+    middles = runner.invoke(app, ["opportunities", "--kind", "middle", "--method", "shin"])
     assert "2 of 2 active opportunities" in middles.output
+    assert "Over 224.5 / Under 225.5" in middles.output and "pinnacle / draftkings" in middles.output
+
+
+def test_rates_are_fractions_or_percents(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["refresh-odds"]).exit_code == 0
+    as_percent = runner.invoke(app, ["opportunities", "--kind", "ev", "--min-ev", "1%"])
+    as_fraction = runner.invoke(app, ["opportunities", "--kind", "ev", "--min-ev", "0.01"])
+    assert as_percent.exit_code == 0 and "New York Knicks" in as_percent.output
+    assert as_percent.output.splitlines()[:3] == as_fraction.output.splitlines()[:3]
+    high = runner.invoke(app, ["opportunities", "--kind", "ev", "--min-ev", "2%"])
+    assert "no active opportunities match" in high.output  # the Knicks bet is +1.2–2 %
+    wrong = runner.invoke(app, ["opportunities", "--kind", "arbitrage", "--min-ev", "1%"])
+    assert wrong.exit_code == 2 and "--min-ev applies to ev and middle" in wrong.output
+    garbage = runner.invoke(app, ["opportunities", "--min-ev", "lots"])
+    assert garbage.exit_code == 2 and "not a rate" in garbage.output
 
 
 def test_empty_results_say_why(env: dict[str, str]) -> None:

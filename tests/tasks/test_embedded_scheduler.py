@@ -53,3 +53,28 @@ def test_unknown_job_in_schedule_is_refused() -> None:
 def test_run_job_reports_failure_without_raising() -> None:
     ok, error = run_job("x", lambda: 1 / 0)
     assert not ok and isinstance(error, ZeroDivisionError)
+
+
+def test_a_stuck_job_does_not_hold_back_the_other_timers() -> None:
+    release = threading.Event()
+    ticks = {"n": 0}
+    ticked = threading.Event()
+
+    def stuck_refresh() -> None:
+        release.wait(10)  # a provider that hangs
+
+    def expiry() -> None:
+        ticks["n"] += 1
+        if ticks["n"] >= 3:
+            ticked.set()
+
+    scheduler = EmbeddedScheduler(
+        {"tasks.odds_refresh": stuck_refresh, "tasks.opportunity_expiry": expiry},
+        [Periodic("tasks.odds_refresh", 0.01), Periodic("tasks.opportunity_expiry", 0.01)],
+    )
+    scheduler.start()
+    try:
+        assert ticked.wait(5), "the expiry timer waited for the stuck refresh"
+    finally:
+        release.set()
+        scheduler.stop()

@@ -10,6 +10,7 @@ import typer
 from fairedge.cli.common import fail, load_settings, user_errors
 from fairedge.cli.format import parse_rate, percent, table
 from fairedge.db.engine import session_scope
+from fairedge.errors import InvalidInput
 from fairedge.kit.timeutil import utcnow
 from fairedge.odds import service as odds_service
 from fairedge.odds.models import Event, Sport
@@ -94,9 +95,12 @@ def opportunities_command(
         max_age_seconds=max_age,
         method=chosen,
     )
+    try:
+        service.check_filter(filters)
+    except InvalidInput as exc:
+        fail(exc.message.replace("min_ev", "--min-ev").replace("min_profit_margin", "--min-profit-margin"))
     now = utcnow()
     with user_errors():
-        service.check_filter(filters)
         runtime = Runtime.build(settings)
         try:
             with session_scope(runtime.session_factory) as session:
