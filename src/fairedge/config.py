@@ -106,11 +106,6 @@ class Settings(BaseSettings):
         return self.DATABASE_URL.startswith("sqlite")
 
     @property
-    def embedded(self) -> bool:
-        """Embedded mode: in-memory cache and rate limits, in-process scheduler."""
-        return self.REDIS_URL is None
-
-    @property
     def broker_url(self) -> str | None:
         return self.CELERY_BROKER_URL or self.REDIS_URL
 

@@ -48,4 +48,3 @@ ODDS_API_QUOTA_REMAINING = Gauge("fairedge_odds_api_quota_remaining", "Odds API 
 
 SCAN_PRICES = Counter("fairedge_scan_prices_total", "Prices priced by the scan.")
 
-CACHE_REQUESTS = Counter("fairedge_cache_requests_total", "Cache look-ups.", ["result"])
