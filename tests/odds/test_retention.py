@@ -35,7 +35,7 @@ def test_prune_keeps_current_prices_and_drops_old_history(session: Session) -> N
 def test_prune_removes_unseen_events_with_their_markets_and_opportunities(session: Session) -> None:
     old = event("old", book("pinnacle", h2h(1.95, 1.95)), book("fanduel", h2h(2.2, 1.7)))
     ingest_snapshot(session, snapshot(old), provider="test")
-    run_scan(session, ScanConfig())
+    run_scan(session, ScanConfig(), now=T0)
     assert _count(session, Opportunity.id) > 0
     recent = T0 + timedelta(days=30)
     fresh = snapshot(event("new", book("pinnacle", h2h(1.9, 2.0))), at=recent)
