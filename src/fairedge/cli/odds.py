@@ -17,7 +17,7 @@ from fairedge.odds.models import Event, Sport
 from fairedge.odds.quotes import SPREAD_KEYS
 from fairedge.odds.schemas import american
 from fairedge.opportunities.models import KINDS, Opportunity
-from fairedge.opportunities.repository import SORTS, OpportunityFilter
+from fairedge.opportunities.service import SORT_ORDERS, OpportunityFilter
 
 
 def refresh_odds_command(
@@ -74,8 +74,8 @@ def opportunities_command(
     unknown = [k for k in kind or () if k not in KINDS]
     if unknown:
         fail(f"--kind must be ev, arbitrage or middle, not {unknown[0]!r}")
-    if sort not in SORTS:
-        fail(f"--sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    if sort not in SORT_ORDERS:
+        fail(f"--sort must be one of {', '.join(SORT_ORDERS)}, not {sort!r}")
     chosen = method or settings.SCAN_DEVIG_METHODS[0]
     if chosen not in settings.SCAN_DEVIG_METHODS:
         fail(

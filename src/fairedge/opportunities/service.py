@@ -24,6 +24,10 @@ from fairedge.opportunities.scan import Found, ScanConfig, Shape, scan
 
 log = structlog.get_logger(__name__)
 
+# What endpoints and the CLI build queries with (they never import the repository).
+SORT_ORDERS = tuple(repository.SORTS)
+__all__ = ["SORT_ORDERS", "OpportunityFilter"]
+
 # Which kinds each rate filter applies to: one name, one meaning.
 FILTER_KINDS = {"min_ev": ("ev", "middle"), "min_profit_margin": ("arbitrage",)}
 
