@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Query
 from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
 from fairedge.errors import InvalidInput
 from fairedge.opportunities import schemas, service
-from fairedge.opportunities.service import OpportunityFilter
 from fairedge.opportunities.schemas import OpportunityOut, OpportunityPage
+from fairedge.opportunities.service import OpportunityFilter
 
 router = APIRouter(prefix="/api/opportunities", tags=["opportunities"])
 
