@@ -84,7 +84,8 @@ def test_example_board() -> None:
     assert "fair line from 2 sharp book(s)" in out  # pinnacle + betfair_ex_eu
     assert "consensus of 3 book(s)" in out
     assert "ARBITRAGE" in out
-    assert "guaranteed profit" in out
+    # Knicks +120 at caesars, Heat -115 at betmgm: 1/(1/2.2 + 1/1.87) − 1 = 1.07 % on the total stake.
+    assert "profit margin 1.07%" in out and "guaranteed profit 1.07" in out
     assert "*" in out
 
 
