@@ -27,16 +27,6 @@ class NotFound(FairEdgeError):
     code = "not_found"
 
 
-class Conflict(FairEdgeError):
-    status_code = 409
-    code = "conflict"
-
-
-class RateLimited(FairEdgeError):
-    status_code = 429
-    code = "rate_limited"
-
-
 class UpstreamUnavailable(FairEdgeError):
     status_code = 503
     code = "upstream_unavailable"
