@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fairedge import __version__
 from fairedge.config import Settings, get_settings
+from fairedge.db.session import SessionGate
 from fairedge.errors import FairEdgeError
 from fairedge.health.endpoints import router as health_router
 from fairedge.observability.middleware import RequestContextMiddleware
@@ -101,6 +102,9 @@ def create_app(
     app.state.runtime = runtime
     app.state.engine = runtime.engine
     app.state.session_factory = runtime.session_factory
+    app.state.session_gate = SessionGate(
+        runtime.session_factory, permits=settings.DB_POOL_SIZE, wait_seconds=settings.DB_POOL_TIMEOUT
+    )
     app.state.scheduler = None
     app.add_middleware(RequestContextMiddleware)
     _install_error_handlers(app)

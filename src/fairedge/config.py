@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     DATABASE_URL: str = "sqlite:///./var/fairedge.db"
     DB_POOL_SIZE: int = Field(default=10, ge=1)
     DB_MAX_OVERFLOW: int = Field(default=5, ge=0)
+    DB_POOL_TIMEOUT: float = Field(default=10.0, gt=0)  # a request's wait for a connection, then 503
     DB_SLOW_QUERY_MS: float = Field(default=1000.0, gt=0)
     REDIS_URL: str | None = None
     CELERY_BROKER_URL: str | None = None

@@ -26,20 +26,30 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(settings: Settings, *, url: str | None = None) -> Engine:
+    """One pool of ``DB_POOL_SIZE`` connections for requests (see db/session.py) plus ``DB_MAX_OVERFLOW`` for
+    the scheduler's lanes and the health checks, on SQLite files as on PostgreSQL."""
     db_url = make_url(normalise_url(url or settings.DATABASE_URL))
+    pool: dict[str, Any] = {
+        "pool_size": settings.DB_POOL_SIZE,
+        "max_overflow": settings.DB_MAX_OVERFLOW,
+        "pool_timeout": settings.DB_POOL_TIMEOUT,
+    }
     if db_url.get_backend_name() == "sqlite":
         database = db_url.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(db_url, connect_args={"check_same_thread": False, "timeout": 30})
+        else:
+            pool = {}  # one shared in-memory connection: SQLAlchemy's own pool for it takes no sizes
+        engine = create_engine(db_url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(
             db_url,
-            pool_size=settings.DB_POOL_SIZE,
-            max_overflow=settings.DB_MAX_OVERFLOW,
+            # A database that does not answer fails a health check in seconds, not after TCP's minutes.
+            connect_args={"connect_timeout": 5},
             pool_pre_ping=True,
             pool_recycle=1800,
+            **pool,
         )
     _log_slow_queries(engine, settings.DB_SLOW_QUERY_MS)
     return engine

@@ -1,18 +1,89 @@
-"""The request's unit of work: one session per request, committed before the response is sent."""
+"""The request's unit of work: one session per request, admitted before it can hold a connection.
+
+A sync endpoint hops between worker threads of anyio's pool: the endpoint, then the response serialisation,
+each wait for one of its 40 tokens. A session holds its pooled connection across those hops, so when more
+requests run endpoints than the pool has connections, the endpoints wait on the pool while holding every token
+and the sessions that hold the connections wait for a token to finish: nothing moves until the pool times out.
+The gate below breaks that cycle: a request waits for a permit in the event loop (no thread, no connection)
+before its session exists, and there are no more permits than ``DB_POOL_SIZE``, so an admitted request always
+finds a free connection. See docs/concurrency.md.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session, sessionmaker
 
-from fairedge.db.engine import session_scope
+from fairedge.errors import UpstreamUnavailable
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.session_factory) as session:
+class DatabaseBusy(UpstreamUnavailable):
+    code = "database_busy"
+
+
+class SessionGate:
+    """At most ``permits`` requests hold a session at once; the others queue, in order, without a thread."""
+
+    def __init__(self, factory: sessionmaker[Session], *, permits: int, wait_seconds: float) -> None:
+        self._factory = factory
+        self._permits = anyio.Semaphore(permits)
+        # Commit and close run here, never behind endpoints waiting for anyio's default threads; at most
+        # ``permits`` sessions exist, so this limiter is never the one that waits.
+        self._threads = anyio.CapacityLimiter(permits)
+        self._wait_seconds = wait_seconds
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[Session]:
+        """Commit on success (before the response is sent), roll back on error, always close."""
+        try:
+            with anyio.fail_after(self._wait_seconds):
+                await self._permits.acquire()
+        except TimeoutError:
+            raise DatabaseBusy(
+                "the database is busy; retry shortly", details={"waited_seconds": self._wait_seconds}
+            ) from None
+        try:
+            session = self._factory()
+            try:
+                yield session
+            except sa_exc.TimeoutError as exc:  # the pool itself ran dry: other users of the engine
+                await self._finish(session, commit=False)
+                raise DatabaseBusy("the database is busy; retry shortly") from exc
+            except BaseException:
+                await self._finish(session, commit=False)
+                raise
+            await self._finish(session, commit=True)
+        finally:
+            self._permits.release()
+
+    async def _finish(self, session: Session, *, commit: bool) -> None:
+        # Shielded: the permit must not come back while the session still holds its connection.
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_close, session, commit, limiter=self._threads)
+
+
+def _close(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    gate: SessionGate = request.app.state.session_gate
+    async with gate.session() as session:
         yield session
 
 
