@@ -98,10 +98,11 @@ def scan(
     net = np.where(fresh[:, None], quotes.net, np.nan)
     best, best_row = best_prices(net, quotes.market_index, n_markets=quotes.n_markets)
     found.extend(_arbitrages(quotes, books, best, best_row))
+    pairs = _middle_pairs(quotes, shapes, best, config)  # where middles are does not depend on the method
     for method in config.methods:
         line = fair_lines(quotes, books, method=method, ages=ages, max_age_seconds=config.max_age_seconds)
         found.extend(_ev_bets(quotes, books, line, fresh, method, sharp, config))
-        found.extend(_middles(quotes, books, shapes, best, best_row, (method, line), config, sharp))
+        found.extend(_middle(quotes, books, best, best_row, (method, line), pair, sharp) for pair in pairs)
     return found
 
 
@@ -204,16 +205,17 @@ def _arbitrages(quotes: QuoteBoard, books: BookFacts, best: F64, best_row: NDArr
     return out
 
 
-def _middles(
-    quotes: QuoteBoard,
-    books: BookFacts,
-    shapes: dict[int, Shape],
-    best: F64,
-    best_row: NDArray[np.intp],
-    fair: tuple[str, FairLine],
-    config: ScanConfig,
-    sharp: list[list[str]],
-) -> list[Found]:
+@dataclass(frozen=True, slots=True)
+class MiddlePair:
+    lower: int  # market index of the leg that wins above its line (Over; home side)
+    upper: int  # market index of the leg that wins below its line (Under; away side)
+    window: tuple[float, float]  # both legs win when low < result < high
+    spread: bool
+
+
+def _middle_pairs(
+    quotes: QuoteBoard, shapes: dict[int, Shape], best: F64, config: ScanConfig
+) -> list[MiddlePair]:
     ids = quotes.market_ids.tolist()
     candidates = [(i, shapes[mid]) for i, mid in enumerate(ids) if mid in shapes]  # markets with a line
     if len(candidates) < 2:
@@ -233,7 +235,7 @@ def _middles(
     bound = np.where(is_spread, -point, point)
     order = np.lexsort((bound, family))
     index, family, bound, is_spread = index[order], family[order], bound[order], is_spread[order]
-    out: list[Found] = []
+    pairs: list[MiddlePair] = []
     n = index.size
     for offset in range(1, n):
         same = family[: n - offset] == family[offset:]
@@ -250,13 +252,13 @@ def _middles(
         with np.errstate(invalid="ignore"):
             loss = middle_outcome(np.where(ok, d_a, 2.0), np.where(ok, d_b, 2.0), 1.0).loss_if_not
         ok &= loss >= -config.middle_max_loss
-        for k in np.nonzero(ok)[0].tolist():
-            pair = (int(m_lo[k]), int(m_hi[k]))
-            window = (float(lo_line[k]), float(hi_line[k]))
-            out.append(
-                _middle(quotes, books, best, best_row, fair, pair, window, bool(is_spread[lo_i[k]]), sharp)
+        pairs.extend(
+            MiddlePair(
+                int(m_lo[k]), int(m_hi[k]), (float(lo_line[k]), float(hi_line[k])), bool(is_spread[lo_i[k]])
             )
-    return out
+            for k in np.nonzero(ok)[0].tolist()
+        )
+    return pairs
 
 
 def _middle(
@@ -265,13 +267,11 @@ def _middle(
     best: F64,
     best_row: NDArray[np.intp],
     method_line: tuple[str, FairLine],
-    pair: tuple[int, int],
-    window: tuple[float, float],
-    spread: bool,
+    pair: MiddlePair,
     sharp: list[list[str]],
 ) -> Found:
     method, fair = method_line
-    m_lo, m_hi = pair
+    m_lo, m_hi = pair.lower, pair.upper
     row_a, row_b = int(best_row[m_lo, 0]), int(best_row[m_hi, 1])
     d_a, d_b = float(best[m_lo, 0]), float(best[m_hi, 1])
     outcome = middle_outcome(d_a, d_b, 1.0)
@@ -302,6 +302,6 @@ def _middle(
         sharp_books=sorted(set(sharp[m_lo]) | set(sharp[m_hi])) if both_sharp else [],
         hit_probability=hit,
         max_loss=-float(outcome.loss_if_not),
-        window=window,
-        axis="home_margin" if spread else "total",
+        window=pair.window,
+        axis="home_margin" if pair.spread else "total",
     )
