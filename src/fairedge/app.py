@@ -20,7 +20,9 @@ from fairedge import __version__
 from fairedge.config import Settings, get_settings
 from fairedge.db.session import SessionGate
 from fairedge.errors import FairEdgeError
+from fairedge.health.checks import HealthChecks
 from fairedge.health.endpoints import router as health_router
+from fairedge.health.probe import HealthProbe
 from fairedge.observability.middleware import RequestContextMiddleware
 from fairedge.odds.endpoints import router as odds_router
 from fairedge.opportunities.endpoints import router as opportunities_router
@@ -79,8 +81,12 @@ def create_app(
     settings = settings or get_settings()
     runtime = runtime or Runtime.build(settings)
 
+    checks = HealthChecks(runtime.engine, settings.REDIS_URL)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        probe = HealthProbe(checks)
+        probe.start()
         scheduler = runtime.scheduler() if run_scheduler else None
         app.state.scheduler = scheduler
         if scheduler is not None:
@@ -90,6 +96,8 @@ def create_app(
         finally:
             if scheduler is not None:
                 scheduler.stop()
+            probe.stop()
+            checks.close()
             runtime.close()
 
     app = FastAPI(
@@ -105,6 +113,7 @@ def create_app(
     app.state.session_gate = SessionGate(
         runtime.session_factory, permits=settings.DB_POOL_SIZE, wait_seconds=settings.DB_POOL_TIMEOUT
     )
+    app.state.health = checks
     app.state.scheduler = None
     app.add_middleware(RequestContextMiddleware)
     _install_error_handlers(app)

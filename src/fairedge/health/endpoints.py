@@ -1,36 +1,42 @@
 """Health checks in the operations guide's format.
 
-``/health`` answers 200 while the service can serve (database up) and 503 when it cannot; services that
-this run mode does not use report "disabled".
+``/health`` checks live and answers 503 only when the database does not answer: that is what a load balancer
+should act on. A configured optional dependency that is down (Redis) or a dead embedded scheduler makes it
+``"degraded"`` with 200, so a cache outage never takes replicas out of rotation. Services this run mode does
+not use report ``"disabled"``.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, text
 
 from fairedge import __version__
 from fairedge.db.engine import pool_stats
+from fairedge.health.checks import HealthChecks
 from fairedge.kit.timeutil import utcnow
-from fairedge.observability import metrics
 
 router = APIRouter(tags=["health"])
 
+# One database check at a time from these endpoints: a burst of /health calls takes one pooled connection,
+# not the ones requests are admitted to (db/session.py).
+_database_checks = anyio.CapacityLimiter(1)
 
-def check_database(engine: Engine) -> dict[str, Any]:
-    started = time.perf_counter()
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # any driver error means "unhealthy", never a 500
-        metrics.DATABASE_HEALTH.set(0)
-        return {"status": "unhealthy", "error": type(exc).__name__}
-    metrics.DATABASE_HEALTH.set(1)
-    return {"status": "healthy", "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+async def _database(checks: HealthChecks) -> dict[str, Any]:
+    return await anyio.to_thread.run_sync(checks.database, limiter=_database_checks)
+
+
+async def _redis(checks: HealthChecks) -> dict[str, Any]:
+    return await anyio.to_thread.run_sync(checks.redis)
+
+
+def _checks(request: Request) -> HealthChecks:
+    checks: HealthChecks = request.app.state.health
+    return checks
 
 
 def _scheduler_status(request: Request) -> str:
@@ -41,50 +47,49 @@ def _scheduler_status(request: Request) -> str:
 
 
 @router.get("/health")
-def health(request: Request) -> JSONResponse:
-    database = check_database(request.app.state.engine)["status"]
-    settings = request.app.state.settings
+async def health(request: Request) -> JSONResponse:
+    checks = _checks(request)
     services = {
-        "database": database,
-        "redis": "disabled" if settings.REDIS_URL is None else "unknown",
-        "celery": "disabled" if settings.broker_url is None else "unknown",
+        "database": (await _database(checks))["status"],
+        "redis": (await _redis(checks))["status"],
+        "celery": "disabled",
         "scheduler": _scheduler_status(request),
     }
-    ok = database == "healthy" and services["scheduler"] != "unhealthy"
+    if services["database"] != "healthy":
+        status = "unhealthy"
+    elif "unhealthy" in services.values():
+        status = "degraded"
+    else:
+        status = "healthy"
     body = {
-        "status": "healthy" if ok else "unhealthy",
+        "status": status,
         "timestamp": utcnow().isoformat().replace("+00:00", "Z"),
         "services": services,
         "version": __version__,
     }
-    return JSONResponse(body, status_code=200 if ok else 503)
+    return JSONResponse(body, status_code=503 if status == "unhealthy" else 200)
 
 
 @router.get("/health/database")
-def health_database(request: Request) -> JSONResponse:
-    engine: Engine = request.app.state.engine
-    result = check_database(engine)
-    body = {**result, "dialect": engine.dialect.name, "pool_stats": pool_stats(engine)}
+async def health_database(request: Request) -> JSONResponse:
+    checks = _checks(request)
+    result = await _database(checks)
+    body = {**result, "dialect": checks.engine.dialect.name, "pool_stats": pool_stats(checks.engine)}
     return JSONResponse(body, status_code=200 if result["status"] == "healthy" else 503)
 
 
 @router.get("/health/redis")
-def health_redis(request: Request) -> JSONResponse:
-    if request.app.state.settings.REDIS_URL is None:
-        return JSONResponse(
-            {"status": "disabled", "reason": "REDIS_URL is not set: embedded in-memory backends"}
-        )
-    return JSONResponse({"status": "unknown", "reason": "Redis checks arrive with the Redis backends"}, 503)
+async def health_redis(request: Request) -> JSONResponse:
+    result = await _redis(_checks(request))
+    return JSONResponse(result, status_code=503 if result["status"] == "unhealthy" else 200)
 
 
 @router.get("/health/celery")
 def health_celery(request: Request) -> JSONResponse:
-    if request.app.state.settings.broker_url is None:
-        return JSONResponse(
-            {
-                "status": "disabled",
-                "reason": "no broker: jobs run in the embedded scheduler",
-                "scheduler": _scheduler_status(request),
-            }
-        )
-    return JSONResponse({"status": "unknown", "reason": "Celery checks arrive with the Celery workers"}, 503)
+    return JSONResponse(
+        {
+            "status": "disabled",
+            "reason": "no Celery workers in this version: jobs run in the embedded scheduler",
+            "scheduler": _scheduler_status(request),
+        }
+    )

@@ -19,7 +19,11 @@ HTTP_DURATION = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 
+# Set by the background probe every 15 s and by each /health call: alerts work with nobody calling /health.
 DATABASE_HEALTH = Gauge("fairedge_database_health", "1 when the database answered the last health check.")
+REDIS_HEALTH = Gauge(
+    "fairedge_redis_health", "1 when Redis answered the last health check, 0 when not, -1 if not configured."
+)
 OPPORTUNITIES_COUNT = Gauge("fairedge_opportunities_count", "Active opportunities after the last scan.")
 OPPORTUNITIES_BY_KIND = Gauge("fairedge_opportunities_active", "Active opportunities by kind.", ["kind"])
 
@@ -47,4 +51,3 @@ ODDS_QUOTES_REJECTED = Counter(
 ODDS_API_QUOTA_REMAINING = Gauge("fairedge_odds_api_quota_remaining", "Odds API credits left.", ["provider"])
 
 SCAN_PRICES = Counter("fairedge_scan_prices_total", "Prices priced by the scan.")
-
