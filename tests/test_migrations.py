@@ -55,14 +55,15 @@ def test_upgrade_from_empty_then_downgrade_to_base(empty_url: str) -> None:
         "events",
         "bookmakers",
         "markets",
-        "prices",
+        "current_quotes",
+        "quote_history",
         "opportunities",
         "alembic_version",
     } <= _tables(empty_url)
     migrate.downgrade(empty_url, "base")
     assert _tables(empty_url) <= {"alembic_version"}
     migrate.upgrade(empty_url)  # and back up again
-    assert "prices" in _tables(empty_url)
+    assert "current_quotes" in _tables(empty_url)
 
 
 def test_models_and_migrations_do_not_drift(empty_url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 import pytest
@@ -9,23 +10,26 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from factories import T0, book, event, h2h, snapshot, spreads, totals
-from fairedge.odds.ingestion import ingest_snapshot, normalise_snapshot
-from fairedge.odds.models import Bookmaker, Event, Market, Price
+from fairedge.odds.ingestion import QuoteError, ingest_snapshot, normalise_market, normalise_snapshot
+from fairedge.odds.models import Bookmaker, CurrentQuote, Event, Market, QuoteHistory
 from fairedge.odds.providers.base import MarketQuote, Outcome
 
 
-def _prices(session: Session) -> list[Price]:
-    return list(session.execute(select(Price).order_by(Price.id)).scalars())
-
-
-def _current(session: Session) -> dict[tuple[str, str, int], float]:
+def _current(session: Session) -> dict[tuple[str, float, str], tuple[float | None, ...]]:
     rows = session.execute(
-        select(Market.key, Bookmaker.key, Price.outcome_index, Price.price)
-        .join(Market, Market.id == Price.market_id)
-        .join(Bookmaker, Bookmaker.id == Price.bookmaker_id)
-        .where(Price.superseded_at.is_(None))
+        select(Market.key, Market.point, Bookmaker.key, CurrentQuote)
+        .join(Market, Market.id == CurrentQuote.market_id)
+        .join(Bookmaker, Bookmaker.id == CurrentQuote.bookmaker_id)
     )
-    return {(m, b, i): p for m, b, i, p in rows}
+    return {(m, p, b): (q.price_0, q.price_1, q.price_2) for m, p, b, q in rows}
+
+
+def _history(session: Session) -> list[QuoteHistory]:
+    return list(
+        session.execute(
+            select(QuoteHistory).order_by(QuoteHistory.superseded_at, QuoteHistory.market_id)
+        ).scalars()
+    )
 
 
 @pytest.mark.parametrize(
@@ -42,6 +46,10 @@ def _current(session: Session) -> dict[tuple[str, str, int], float]:
             "duplicate outcome",
         ),
         (
+            MarketQuote("totals", (Outcome("Over", 1.9, 210.5), Outcome("Under", 1.8, 211.5))),
+            "missing outcome",
+        ),
+        (
             MarketQuote(
                 "spreads", (Outcome("Home", 1.9, -3.5), Outcome("Away", 1.9, 3.5), Outcome("Away", 1.8, 3.5))
             ),
@@ -50,14 +58,54 @@ def _current(session: Session) -> dict[tuple[str, str, int], float]:
         (MarketQuote("spreads", (Outcome("Home", 1.9, -3.5), Outcome("Away", 1.9, 2.5))), "do not mirror"),
         (MarketQuote("outrights", (Outcome("Team A", 3.0), Outcome("Team B", 4.0))), "unknown market shape"),
         (MarketQuote("h2h", (Outcome("Home", 1.9), Outcome("Someone", 1.9))), "do not match the event"),
+        (MarketQuote("h2h", (Outcome("Home", "2.1"), Outcome("Away", 1.9))), "invalid odds"),  # type: ignore[arg-type]
     ],
 )
 def test_bad_quote_is_rejected_with_reason(market: MarketQuote, reason: str) -> None:
     good = totals(210.5, 1.9, 1.9)
     quotes, rejected = normalise_snapshot(snapshot(event("e1", book("pinnacle", market, good))))
-    assert [q.market.key for q in quotes] == ["totals"]
+    assert [m[1] for m in quotes.market] == ["totals"]
     assert len(rejected) == 1
     assert reason in rejected[0].reason
+
+
+SHAPES = [
+    h2h(2.2, 1.7),
+    MarketQuote("h2h", (Outcome("Away", 1.7), Outcome("Home", 2.2))),
+    h2h(2.2, 3.1, 3.4),
+    MarketQuote("h2h", (Outcome("Draw", 3.4), Outcome("Away", 3.1), Outcome("Home", 2.2))),
+    spreads(-1.5, 2.0, 1.8),
+    MarketQuote("spreads", (Outcome("Away", 1.8, 1.5), Outcome("Home", 2.0, -1.5))),
+    MarketQuote("spreads", (Outcome("Home", 1.9, 0), Outcome("Away", 1.9, 0))),
+    totals(210.5, 1.95, 1.87),
+    MarketQuote("totals", (Outcome("Under", 1.87, 210.5), Outcome("Over", 1.95, 210.5))),
+    MarketQuote(
+        "player_points", (Outcome("Over", 1.9, 24.5, "J. Doe"), Outcome("Under", 1.9, 24.5, "J. Doe"))
+    ),
+    MarketQuote(
+        "alternate_spreads",
+        (
+            Outcome("Home", 1.5, 3.5),
+            Outcome("Away", 2.6, -3.5),
+            Outcome("Home", 2.5, -3.5),
+            Outcome("Away", 1.55, 3.5),
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("market", SHAPES, ids=lambda m: f"{m.key}:{'/'.join(o.name for o in m.outcomes)}")
+def test_fast_path_agrees_with_the_full_check(market: MarketQuote) -> None:
+    e = event("e1", book("pinnacle", market))
+    quotes, rejected = normalise_snapshot(snapshot(e))
+    assert not rejected
+    expected = normalise_market(e, market)
+    assert [m[1:] for m in quotes.market] == [tuple(identity) for identity, _, _ in expected]
+    for i, (_, names, prices) in enumerate(expected):
+        got = (quotes.price_0[i], quotes.price_1[i], quotes.price_2[i])
+        assert got[: len(prices)] == prices
+        assert len(prices) == 3 or math.isnan(got[2])
+        assert quotes.outcomes[quotes.market[i]] == names
 
 
 def test_canonical_outcome_order_and_points() -> None:
@@ -66,9 +114,18 @@ def test_canonical_outcome_order_and_points() -> None:
         snapshot(event("e1", book("pinnacle", market, spreads(-1.5, 2.0, 1.8))))
     )
     assert not rejected
-    assert quotes[0].outcomes == ("Home", "Away", "Draw")
-    assert quotes[0].prices == (2.2, 3.1, 3.4)
-    assert quotes[1].market.point == -1.5 and quotes[1].outcomes == ("Home", "Away")
+    assert quotes.outcomes[quotes.market[0]] == ("Home", "Away", "Draw")
+    assert (quotes.price_0[0], quotes.price_1[0], quotes.price_2[0]) == (2.2, 3.1, 3.4)
+    assert quotes.market[1] == ("e1", "spreads", "full", -1.5, "")
+
+
+def test_book_clock_ahead_of_ours_is_capped_at_the_fetch() -> None:
+    ahead = T0 + timedelta(minutes=5)
+    market = MarketQuote("h2h", (Outcome("Home", 1.9), Outcome("Away", 2.0)), last_update=ahead)
+    quotes, _ = normalise_snapshot(snapshot(event("e1", book("pinnacle", market))))
+    assert quotes.last_update == [T0]
+    with pytest.raises(QuoteError):
+        normalise_market(event("e1"), MarketQuote("h2h", ()))
 
 
 def test_snapshot_is_stored_with_rejections_skipped(session: Session) -> None:
@@ -80,52 +137,70 @@ def test_snapshot_is_stored_with_rejections_skipped(session: Session) -> None:
         )
     )
     report = ingest_snapshot(session, snap, provider="test")
-    assert report.prices_inserted == 4
+    assert report.prices_inserted == 4 and report.quotes == 2
     assert len(report.rejected) == 1 and report.rejected[0].bookmaker == "draftkings"
     assert _current(session) == {
-        ("h2h", "pinnacle", 0): 1.9,
-        ("h2h", "pinnacle", 1): 2.0,
-        ("totals", "pinnacle", 0): 1.95,
-        ("totals", "pinnacle", 1): 1.87,
+        ("h2h", 0.0, "pinnacle"): (1.9, 2.0, None),
+        ("totals", 210.5, "pinnacle"): (1.95, 1.87, None),
     }
     pinnacle = session.execute(select(Bookmaker).where(Bookmaker.key == "pinnacle")).scalar_one()
     assert pinnacle.is_sharp and pinnacle.sharp_weight > 0
 
 
+def test_three_way_quote_is_one_row(session: Session) -> None:
+    ingest_snapshot(session, snapshot(event("e1", book("pinnacle", h2h(2.5, 3.0, 3.2)))), provider="test")
+    assert _current(session) == {("h2h", 0.0, "pinnacle"): (2.5, 3.0, 3.2)}
+
+
 def test_same_snapshot_twice_changes_nothing(session: Session) -> None:
     snap = snapshot(event("e1", book("pinnacle", h2h(1.9, 2.0)), book("fanduel", h2h(1.85, 2.05))))
     ingest_snapshot(session, snap, provider="test")
-    before = [(p.id, p.price, p.superseded_at) for p in _prices(session)]
+    before = [(q.market_id, q.bookmaker_id, q.first_seen) for q in session.scalars(select(CurrentQuote))]
     report = ingest_snapshot(session, snap, provider="test")
     assert report.prices_inserted == 0 and report.prices_unchanged == 4 and report.prices_superseded == 0
-    assert [(p.id, p.price, p.superseded_at) for p in _prices(session)] == before
+    assert [
+        (q.market_id, q.bookmaker_id, q.first_seen) for q in session.scalars(select(CurrentQuote))
+    ] == before
+    assert _history(session) == []
     assert session.execute(select(func.count(Event.id))).scalar_one() == 1
 
 
-def test_price_change_adds_history_and_unchanged_price_only_moves_last_seen(session: Session) -> None:
+def test_price_change_moves_the_old_quote_to_history(session: Session) -> None:
     ingest_snapshot(session, snapshot(event("e1", book("pinnacle", h2h(1.9, 2.0)))), provider="test")
-    t1 = T0 + timedelta(minutes=1)
-    ingest_snapshot(session, snapshot(event("e1", book("pinnacle", h2h(1.8, 2.1))), at=t1), provider="test")
-    t2 = T0 + timedelta(minutes=2)
-    ingest_snapshot(session, snapshot(event("e1", book("pinnacle", h2h(1.8, 2.1))), at=t2), provider="test")
-    rows = _prices(session)
-    assert [(r.outcome_index, r.price) for r in rows] == [(0, 1.9), (1, 2.0), (0, 1.8), (1, 2.1)]
-    old, new = rows[:2], rows[2:]
-    assert all(r.superseded_at == t1 and r.last_seen == T0 for r in old)
-    assert all(r.superseded_at is None and r.first_seen == t1 for r in new)
+    t1, t2 = T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)
+    report = ingest_snapshot(
+        session, snapshot(event("e1", book("pinnacle", h2h(1.9, 2.1))), at=t1), provider="test"
+    )
+    assert (report.prices_inserted, report.prices_unchanged, report.prices_superseded) == (1, 1, 1)
+    ingest_snapshot(session, snapshot(event("e1", book("pinnacle", h2h(1.9, 2.1))), at=t2), provider="test")
+    [old] = _history(session)
+    assert (old.price_0, old.price_1, old.first_seen, old.last_seen, old.superseded_at) == (
+        1.9,
+        2.0,
+        T0,
+        T0,
+        t1,
+    )
+    current = session.execute(select(CurrentQuote)).scalar_one()
+    assert (current.price_0, current.price_1, current.first_seen) == (1.9, 2.1, t1)
     ev = session.execute(select(Event)).scalar_one()
-    assert ev.last_seen_at == t2  # the unchanged current price was last seen at the latest refresh
+    assert ev.last_seen_at == t2  # the unchanged current quote was last confirmed at the latest refresh
 
 
-def test_pulled_line_is_superseded(session: Session) -> None:
+def test_pulled_line_leaves_the_board_for_history(session: Session) -> None:
     ingest_snapshot(
         session,
         snapshot(event("e1", book("pinnacle", h2h(1.9, 2.0), totals(200.5, 1.9, 1.9)))),
         provider="test",
     )
     t1 = T0 + timedelta(minutes=1)
-    ingest_snapshot(session, snapshot(event("e1", book("pinnacle", h2h(1.9, 2.0))), at=t1), provider="test")
-    assert set(_current(session)) == {("h2h", "pinnacle", 0), ("h2h", "pinnacle", 1)}
+    report = ingest_snapshot(
+        session, snapshot(event("e1", book("pinnacle", h2h(1.9, 2.0))), at=t1), provider="test"
+    )
+    assert report.prices_superseded == 2
+    assert set(_current(session)) == {("h2h", 0.0, "pinnacle")}
+    [pulled] = _history(session)
+    assert (pulled.price_0, pulled.last_seen, pulled.superseded_at) == (1.9, T0, t1)
 
 
 def test_completed_event_keeps_scores_and_closes_its_lines(session: Session) -> None:
@@ -135,7 +210,7 @@ def test_completed_event_keeps_scores_and_closes_its_lines(session: Session) -> 
     ev = session.execute(select(Event)).scalar_one()
     assert (ev.status, ev.home_score, ev.away_score) == ("completed", 101, 99)
     assert _current(session) == {}
-    assert len(_prices(session)) == 2  # history kept
+    assert [(q.price_0, q.price_1) for q in _history(session)] == [(1.9, 2.0)]  # history kept
 
 
 def test_market_points_are_separate_markets(session: Session) -> None:
@@ -147,7 +222,18 @@ def test_market_points_are_separate_markets(session: Session) -> None:
     assert points == [210.5, 211.5]
 
 
+def test_quote_with_other_outcomes_than_the_stored_market_is_left_out(session: Session) -> None:
+    ingest_snapshot(session, snapshot(event("e1", book("pinnacle", h2h(2.5, 3.0, 3.2)))), provider="test")
+    report = ingest_snapshot(
+        session,
+        snapshot(event("e1", book("pinnacle", h2h(2.5, 3.0, 3.2)), book("fanduel", h2h(1.9, 2.0)))),
+        provider="test",
+    )
+    assert report.prices_inserted == 0
+    assert set(_current(session)) == {("h2h", 0.0, "pinnacle")}
+
+
 def test_empty_snapshot_stores_nothing(session: Session) -> None:
     report = ingest_snapshot(session, snapshot(), provider="test")
     assert (report.events, report.prices_inserted, report.prices_superseded) == (0, 0, 0)
-    assert _prices(session) == []
+    assert _current(session) == {} and _history(session) == []

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from factories import T0, book, event, h2h, snapshot
 from fairedge.odds.ingestion import ingest_snapshot
-from fairedge.odds.models import Event, Market, Price
+from fairedge.odds.models import CurrentQuote, Event, Market, QuoteHistory
 from fairedge.odds.service import prune_history
 from fairedge.opportunities.models import Opportunity
 from fairedge.opportunities.scan import ScanConfig
@@ -25,11 +25,12 @@ def test_prune_keeps_current_prices_and_drops_old_history(session: Session) -> N
     later = T0 + timedelta(days=20)
     moved = snapshot(event("e1", book("pinnacle", h2h(1.8, 2.1))), at=later)
     ingest_snapshot(session, moved, provider="test")
-    assert _count(session, Price.id) == 4
+    assert _count(session, QuoteHistory.market_id) == 1
     stats = prune_history(session, days=14, now=later + timedelta(hours=1))
-    assert stats.prices == 2 and stats.events == 0
-    remaining = session.execute(select(Price.price).order_by(Price.outcome_index)).scalars().all()
-    assert remaining == [1.8, 2.1]
+    assert stats.prices == 1 and stats.events == 0
+    assert _count(session, QuoteHistory.market_id) == 0
+    current = session.execute(select(CurrentQuote.price_0, CurrentQuote.price_1)).one()
+    assert tuple(current) == (1.8, 2.1)
 
 
 def test_prune_removes_unseen_events_with_their_markets_and_opportunities(session: Session) -> None:
@@ -45,4 +46,4 @@ def test_prune_removes_unseen_events_with_their_markets_and_opportunities(sessio
     assert session.execute(select(Event.provider_id)).scalars().all() == ["new"]
     assert _count(session, Opportunity.id) == 0
     assert _count(session, Market.id) == 1
-    assert _count(session, Price.id) == 2
+    assert _count(session, CurrentQuote.market_id) == 1

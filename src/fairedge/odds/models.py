@@ -1,10 +1,12 @@
 """Odds store: sports, events, bookmakers, markets and every price a book ever quoted.
 
-``prices`` is the full history: a changed price is a new row and supersedes the old one (``superseded_at``,
-``last_seen``). The current board is the rows with ``superseded_at IS NULL``, served by a partial covering
-index (the fast path). A current price was last seen when its event was last refreshed
-(``events.last_seen_at``): a line that a book pulls is superseded at once, so no per-price write is needed
-to move an unchanged price's last-seen time.
+A *quote* is one book's prices for every outcome of one market (at most three: markets are two- or
+three-way). ``current_quotes`` holds the board, one row per (market, book), updated in place when a price
+changes; ``quote_history`` holds every quote that ended, appended once. A current quote was last confirmed
+when its event was last refreshed (``events.last_seen_at``): a line a book pulls leaves the board at
+once, so an unchanged price writes nothing. Neither table has foreign keys: their per-row checks doubled
+the cost of a bulk refresh, and only the repository writes quotes, with ids it has just read (deleting
+markets or bookmakers deletes their quotes first).
 """
 
 from __future__ import annotations
@@ -17,14 +19,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    SmallInteger,
     String,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fairedge.db.base import Base, BigIntId, PortableJSON
+from fairedge.db.base import Base, PortableJSON
 
 
 class Sport(Base):
@@ -84,31 +84,45 @@ class Market(Base):
     outcomes: Mapped[list[str]] = mapped_column(PortableJSON)  # canonical order; prices refer by index
 
 
-class Price(Base):
-    __tablename__ = "prices"
-    __table_args__ = (
-        Index(
-            "ix_prices_current",
-            "market_id",
-            "bookmaker_id",
-            "outcome_index",
-            unique=True,
-            postgresql_where=text("superseded_at IS NULL"),
-            sqlite_where=text("superseded_at IS NULL"),
-            postgresql_include=["price", "first_seen", "last_update", "id"],
-        ),
-        Index("ix_prices_history", "market_id", "first_seen"),
-    )
+class CurrentQuote(Base):
+    """A book's current quote of a market: one row per (market, bookmaker), updated in place.
 
-    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
-    # No foreign keys here on purpose: their per-row checks doubled the cost of a bulk refresh (measured:
-    # COPY of 62,000 rows 2.5 s with, 1.1 s without). Only the repository writes prices, with ids it has
-    # just read; deleting markets or bookmakers must delete their prices first.
+    ``fillfactor`` 50 leaves room on each page, and no index covers a price or a time, so an update is a
+    HOT update: the new row version lands on the same page and no index is written.
+    """
+
+    __tablename__ = "current_quotes"
+    __table_args__ = ({"postgresql_with": {"fillfactor": 50}},)
+
+    market_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bookmaker_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    price_0: Mapped[float] = mapped_column(Float)  # decimal odds of outcome 0 of the market's outcomes
+    price_1: Mapped[float] = mapped_column(Float)
+    price_2: Mapped[float | None] = mapped_column(Float)  # three-way markets only
+    first_seen: Mapped[datetime]  # the first fetch that carried these prices
+    last_update: Mapped[datetime]  # the book's own timestamp for the quote (the fetch's when it gives none)
+
+
+class QuoteHistory(Base):
+    """A quote that is no longer current, appended once when it ends (changed or pulled), never updated.
+
+    ``last_seen`` is the last fetch that carried it, ``superseded_at`` the fetch that replaced or pulled it.
+    No primary key in the database: a key index cost as much as the rows themselves on every refresh, and
+    nothing looks a row up by one (reads go by market, retention by physical order). The mapper's key is
+    the quote and when it started.
+    """
+
+    __tablename__ = "quote_history"
+    __table_args__ = (Index("ix_quote_history_market_id", "market_id"),)
+
     market_id: Mapped[int] = mapped_column(Integer)
     bookmaker_id: Mapped[int] = mapped_column(Integer)
-    outcome_index: Mapped[int] = mapped_column(SmallInteger)
-    price: Mapped[float] = mapped_column(Float)  # decimal odds
-    first_seen: Mapped[datetime]
-    last_update: Mapped[datetime | None]  # the book's own timestamp for the quote
-    last_seen: Mapped[datetime | None]  # set when superseded; while current, the event's last_seen_at
-    superseded_at: Mapped[datetime | None]
+    price_0: Mapped[float] = mapped_column(Float)
+    price_1: Mapped[float] = mapped_column(Float)
+    price_2: Mapped[float | None] = mapped_column(Float)
+    first_seen: Mapped[datetime] = mapped_column()
+    last_update: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    superseded_at: Mapped[datetime]
+
+    __mapper_args__ = {"primary_key": [market_id, bookmaker_id, first_seen]}  # noqa: RUF012

@@ -1,37 +1,34 @@
-"""Every odds query. Upserts and bulk paths differ between SQLite and PostgreSQL; that lives here only."""
+"""Every odds query. Upserts, bulk writes and reads differ between SQLite and PostgreSQL: that lives here.
+
+What a refresh writes (which quotes changed, which rows to build) is decided by pure code (``rows``,
+``pricediff``); this module runs the statements: ``COPY … (FORMAT BINARY)`` on PostgreSQL, one
+``executemany`` on SQLite, never an ORM object or a statement per row.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ARRAY, Float, Select, any_, bindparam, cast, delete, func, select, update
+from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, cast, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from fairedge.odds.bookmakers import SharpBook, book_policy
+from fairedge.db.pgcopy import PgType, binary_copy
 from fairedge.odds.filters import sport_filter
-from fairedge.odds.models import Bookmaker, Event, Market, Price, Sport
-from fairedge.odds.providers.base import Snapshot
-from fairedge.odds.quotes import Quote
+from fairedge.odds.models import Bookmaker, CurrentQuote, Event, Market, QuoteHistory, Sport
+from fairedge.odds.quotes import MAX_OUTCOMES, PricePoint, QuoteArrays, QuotePeriod, price_points
+from fairedge.odds.rows import MarketRow
 
-PRICE_TOLERANCE = 1e-9
 AnySelect = Select[*tuple[Any, ...]]
 S = TypeVar("S", bound=AnySelect)
 CHUNK = 5000  # bound on bound parameters per statement (SQLite allows 32,766)
-
-
-@dataclass(slots=True)
-class StoreStats:
-    new_markets: int = 0
-    inserted: int = 0
-    unchanged: int = 0
-    superseded: int = 0
+QUOTE_COLUMNS = ("market_id", "bookmaker_id", "price_0", "price_1", "price_2", "first_seen", "last_update")
+QUOTE_TYPES: tuple[PgType, ...] = ("int4", "int4", "float8", "float8", "float8", "timestamptz", "timestamptz")
 
 
 def _dialect(session: Session) -> str:
@@ -45,76 +42,6 @@ def _upsert(session: Session, table: Any) -> Any:
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def upsert_sports(session: Session, snapshot: Snapshot) -> dict[str, int]:
-    rows = {
-        s.key: {
-            "key": s.key,
-            "group_name": s.group,
-            "title": s.title,
-            "active": s.active,
-            "has_outrights": s.has_outrights,
-        }
-        for s in snapshot.sports
-    }
-    for event in snapshot.events:  # a provider that omits the catalogue still names each event's sport
-        rows.setdefault(
-            event.sport_key,
-            {
-                "key": event.sport_key,
-                "group_name": event.sport_key.split("_")[0].title(),
-                "title": event.sport_title,
-                "active": True,
-                "has_outrights": False,
-            },
-        )
-    if rows:
-        stmt = _upsert(session, Sport).values(list(rows.values()))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["key"], set_={"title": stmt.excluded.title, "active": stmt.excluded.active}
-        )
-        session.execute(stmt)
-    return dict(session.execute(select(Sport.key, Sport.id).where(Sport.key.in_(list(rows)))).all())
-
-
-def upsert_bookmakers(
-    session: Session, books: dict[str, tuple[str, str | None]], sharp: Sequence[SharpBook]
-) -> dict[str, int]:
-    """Create or refresh bookmakers. Sharpness follows configuration (SHARP_BOOKS) on every refresh."""
-    if not books:
-        return {}
-    sharp_by_key = {s.key: s for s in sharp}
-    rows = []
-    for key, (title, region) in books.items():
-        policy = book_policy(key, sharp_by_key)
-        rows.append(
-            {
-                "key": key,
-                "title": title,
-                "region": region,
-                "is_sharp": policy.is_sharp,
-                "is_exchange": policy.is_exchange,
-                "commission": policy.commission,
-                "sharp_weight": policy.sharp_weight,
-            }
-        )
-    stmt = _upsert(session, Bookmaker).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["key"],
-        set_={
-            "title": stmt.excluded.title,
-            "region": func.coalesce(stmt.excluded.region, Bookmaker.region),
-            "is_sharp": stmt.excluded.is_sharp,
-            "is_exchange": stmt.excluded.is_exchange,
-            "commission": stmt.excluded.commission,
-            "sharp_weight": stmt.excluded.sharp_weight,
-        },
-    )
-    session.execute(stmt)
-    return dict(
-        session.execute(select(Bookmaker.key, Bookmaker.id).where(Bookmaker.key.in_(list(books)))).all()
-    )
 
 
 def _in(session: Session, column: Any, values: Sequence[Any]) -> Any:
@@ -132,94 +59,54 @@ def _batches(session: Session, values: Sequence[Any]) -> Iterable[Sequence[Any]]
     yield from _chunks(values)
 
 
-MarketKey = tuple[int, str, str, float, str]
+def _driver(session: Session) -> Any:
+    """The DB-API connection under the session's transaction (psycopg or sqlite3): COPY, executemany."""
+    return session.connection().connection.driver_connection
 
 
-def _markets_of(session: Session, event_ids: Sequence[int]) -> dict[MarketKey, tuple[int, int]]:
-    """(event, key, period, point, player) → (market id, number of outcomes) for these events."""
-    length = func.jsonb_array_length if _dialect(session) == "postgresql" else func.json_array_length
-    conn = session.connection()
-    found: dict[MarketKey, tuple[int, int]] = {}
-    for batch in _batches(session, event_ids):
-        for mid, eid, key, period, point, player, n in conn.execute(
-            select(
-                Market.id,
-                Market.event_id,
-                Market.key,
-                Market.period,
-                Market.point,
-                Market.player,
-                length(Market.outcomes),
-            ).where(_in(session, Market.event_id, batch))
-        ):
-            found[(eid, key, period, point, player)] = (mid, n)
-    return found
+# --- refresh: sports, bookmakers, events, markets ----------------------------------------------------------
 
 
-def store_snapshot(
-    session: Session, snapshot: Snapshot, quotes: Sequence[Quote], sharp: Sequence[SharpBook] = ()
-) -> StoreStats:
-    """Write a validated snapshot: events, markets, changed prices; supersede changed and pulled prices."""
-    stats = StoreStats()
-    sport_ids = upsert_sports(session, snapshot)
-    book_ids = upsert_bookmakers(session, _books_of(snapshot), sharp)
-    event_ids, previously_seen = _upsert_events(session, snapshot, sport_ids)
-    quote_keys = [
-        (event_ids[q.event_id], q.market.key, q.market.period, q.market.point, q.market.player)
-        for q in quotes
-    ]
-    markets, stats.new_markets = _ensure_markets(session, list(set(event_ids.values())), quote_keys, quotes)
-    current = _current_prices(session, list(set(event_ids.values())))
-    board = _SnapshotPrices.build(quotes, quote_keys, markets, book_ids)
-
-    # Diff on one int64 key per (market, book, outcome), both sides sorted.
-    span = max(max(book_ids.values(), default=0), int(current[:, 1].max(initial=0))) + 1
-    cur_key = _price_key(current[:, 0], current[:, 1], current[:, 2], span)
-    order = np.argsort(cur_key)
-    cur_key, current = cur_key[order], current[order]
-    snap_key, first = np.unique(_price_key(board.market, board.book, board.index, span), return_index=True)
-    pos = np.minimum(np.searchsorted(cur_key, snap_key), max(cur_key.size - 1, 0))
-    found = (cur_key[pos] == snap_key) if cur_key.size else np.zeros(snap_key.size, dtype=bool)
-    same = (
-        found & (np.abs(current[pos, 4] - board.price[first]) <= PRICE_TOLERANCE) if cur_key.size else found
+def upsert_sports(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Create or refresh sports; key → id."""
+    if not rows:
+        return {}
+    stmt = _upsert(session, Sport).values(list(rows))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["key"], set_={"title": stmt.excluded.title, "active": stmt.excluded.active}
     )
-    stats.unchanged = int(same.sum())
+    session.execute(stmt)
+    keys = [r["key"] for r in rows]
+    return dict(session.execute(select(Sport.key, Sport.id).where(Sport.key.in_(keys))).all())
 
-    # Changed prices and pulled lines (current for these events, absent from the snapshot) are superseded;
-    # their last sighting is their event's previous refresh.
-    gone = ~np.isin(cur_key, snap_key)
-    if cur_key.size:
-        gone[pos[found & ~same]] = True
-    event_of_market = {mid: key[0] for key, (mid, _) in markets.items()}
-    stats.superseded = _supersede(
-        session,
-        current[gone],
-        snapshot.fetched_at,
-        lambda market: previously_seen.get(event_of_market[market]),
+
+def upsert_bookmakers(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Create or refresh bookmakers (policy columns follow configuration on every refresh); key → id."""
+    if not rows:
+        return {}
+    stmt = _upsert(session, Bookmaker).values(list(rows))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "title": stmt.excluded.title,
+            "region": func.coalesce(stmt.excluded.region, Bookmaker.region),
+            "is_sharp": stmt.excluded.is_sharp,
+            "is_exchange": stmt.excluded.is_exchange,
+            "commission": stmt.excluded.commission,
+            "sharp_weight": stmt.excluded.sharp_weight,
+        },
     )
-    new = first[~same]  # in key order (np.unique sorted them): index inserts land on neighbouring pages
-    if new.size:
-        _insert_prices(session, board.rows(new, snapshot.fetched_at))
-    stats.inserted = int(new.size)
-    return stats
+    session.execute(stmt)
+    keys = [r["key"] for r in rows]
+    return dict(session.execute(select(Bookmaker.key, Bookmaker.id).where(Bookmaker.key.in_(keys))).all())
 
 
-def _books_of(snapshot: Snapshot) -> dict[str, tuple[str, str | None]]:
-    regions = {b.key: b.region for b in snapshot.bookmakers}
-    books: dict[str, tuple[str, str | None]] = {}
-    for event in snapshot.events:
-        for book in event.bookmakers:
-            books.setdefault(book.key, (book.title, regions.get(book.key)))
-    return books
-
-
-def _upsert_events(
-    session: Session, snapshot: Snapshot, sport_ids: dict[str, int]
+def upsert_events(
+    session: Session, rows: Sequence[dict[str, Any]]
 ) -> tuple[dict[str, int], dict[int, datetime]]:
-    """Upsert the snapshot's events; return provider id → event id and when each was last seen before."""
+    """Upsert events; return provider id → event id and when each known event was last seen before."""
     conn = session.connection()
-    t = snapshot.fetched_at
-    pids = [e.id for e in snapshot.events]
+    pids = [r["provider_id"] for r in rows]
     event_ids: dict[str, int] = {}
     previously_seen: dict[int, datetime] = {}
     for batch in _batches(session, pids):
@@ -230,28 +117,13 @@ def _upsert_events(
         ):
             event_ids[pid] = eid
             previously_seen[eid] = seen
-    rows = [
-        {
-            "provider_id": e.id,
-            "sport_id": sport_ids[e.sport_key],
-            "home_team": e.home_team,
-            "away_team": e.away_team,
-            "commence_time": e.commence_time,
-            "status": e.status,
-            "home_score": e.home_score,
-            "away_score": e.away_score,
-            "first_seen_at": t,
-            "last_seen_at": t,
-        }
-        for e in snapshot.events
-    ]
     if rows:
         stmt = _upsert(session, Event)
         updated = ("commence_time", "status", "home_score", "away_score", "last_seen_at")
         stmt = stmt.on_conflict_do_update(
             index_elements=["provider_id"], set_={name: getattr(stmt.excluded, name) for name in updated}
         )
-        conn.execute(stmt, rows)  # executemany: batched by the driver, compiled once
+        conn.execute(stmt, list(rows))  # executemany: batched by the driver, compiled once
     missing = [pid for pid in pids if pid not in event_ids]
     for batch in _batches(session, missing):
         event_ids.update(
@@ -262,129 +134,190 @@ def _upsert_events(
     return event_ids, previously_seen
 
 
-def _ensure_markets(
-    session: Session, event_ids: list[int], keys: Sequence[MarketKey], quotes: Sequence[Quote]
-) -> tuple[dict[MarketKey, tuple[int, int]], int]:
-    """Markets of these events by key, creating the ones the quotes name for the first time."""
-    markets = _markets_of(session, event_ids)
-    wanted: dict[MarketKey, tuple[str, ...]] = {}
-    for key, q in zip(keys, quotes, strict=True):
-        wanted.setdefault(key, q.outcomes)
-    new = [
-        {"event_id": k[0], "key": k[1], "period": k[2], "point": k[3], "player": k[4], "outcomes": list(v)}
-        for k, v in wanted.items()
-        if k not in markets
-    ]
-    if new:
-        session.connection().execute(_upsert(session, Market).on_conflict_do_nothing(), new)
-        markets.update(_markets_of(session, list({k[0] for k in wanted if k not in markets})))
-    return markets, len(new)
-
-
-def _current_prices(session: Session, event_ids: list[int]) -> NDArray[np.float64]:
-    """(market, book, outcome, price id, price) of the current prices of these events."""
-    parts = [np.empty((0, 5))]
-    for batch in _batches(session, event_ids):
-        stmt = (
-            select(Price.market_id, Price.bookmaker_id, Price.outcome_index, Price.id, Price.price)
-            .join(Market, Market.id == Price.market_id)
-            .where(_in(session, Market.event_id, batch), Price.superseded_at.is_(None))
-        )
-        parts.append(_fetch_matrix(session, stmt, 5))
-    return np.vstack(parts)
-
-
-@dataclass(slots=True)
-class _SnapshotPrices:
-    """The snapshot's prices as columns, one entry per price, built with one loop over quotes."""
-
-    market: NDArray[np.int64]
-    book: NDArray[np.int64]
-    index: NDArray[np.int64]
-    price: NDArray[np.float64]
-    quote: NDArray[np.int64]  # which quote each price came from
-    quote_update: list[datetime]
-
-    @classmethod
-    def build(
-        cls,
-        quotes: Sequence[Quote],
-        keys: Sequence[MarketKey],
-        markets: dict[MarketKey, tuple[int, int]],
-        book_ids: dict[str, int],
-    ) -> _SnapshotPrices:
-        mids: list[int] = []
-        books: list[int] = []
-        sizes: list[int] = []
-        updates: list[datetime] = []
-        prices: list[float] = []
-        for key, q in zip(keys, quotes, strict=True):
-            mid, n_outcomes = markets[key]
-            if n_outcomes != len(q.outcomes):
-                continue  # e.g. a 2-way quote of a stored 3-way market: outcome indexes would not line up
-            mids.append(mid)
-            books.append(book_ids[q.bookmaker])
-            sizes.append(n_outcomes)
-            updates.append(q.last_update)
-            prices.extend(q.prices)
-        size = np.asarray(sizes, dtype=np.int64)
-        quote = np.repeat(np.arange(size.size), size)
-        return cls(
-            market=np.asarray(mids, dtype=np.int64)[quote],
-            book=np.asarray(books, dtype=np.int64)[quote],
-            index=np.arange(quote.size) - np.repeat(np.cumsum(size) - size, size),
-            price=np.asarray(prices, dtype=np.float64),
-            quote=quote,
-            quote_update=updates,
-        )
-
-    def rows(
-        self, which: NDArray[np.intp], seen: datetime
-    ) -> list[tuple[int, int, int, float, datetime, datetime]]:
-        """Price rows for the entries ``which``: (market, book, outcome, price, first seen, book's update)."""
-        quotes = self.quote[which].tolist()
-        return list(
-            zip(
-                self.market[which].tolist(),
-                self.book[which].tolist(),
-                self.index[which].tolist(),
-                self.price[which].tolist(),
-                [seen] * len(quotes),
-                [self.quote_update[i] for i in quotes],
-                strict=True,
-            )
-        )
-
-
-def _supersede(
-    session: Session, rows: NDArray[np.float64], at: datetime, last_seen: Callable[[int], datetime | None]
-) -> int:
-    """Close current price rows (market, book, outcome, id, price): ``superseded_at`` and ``last_seen``."""
-    by_last_seen: dict[datetime, list[int]] = defaultdict(list)
-    for market_id, price_id in zip(
-        rows[:, 0].astype(np.int64).tolist(), rows[:, 3].astype(np.int64).tolist(), strict=True
-    ):
-        by_last_seen[last_seen(market_id) or at].append(price_id)
+def markets_of_events(session: Session, event_ids: Sequence[int]) -> list[MarketRow]:
+    """(id, event id, key, period, point, player, number of outcomes) of these events' markets."""
+    length = func.jsonb_array_length if _dialect(session) == "postgresql" else func.json_array_length
     conn = session.connection()
-    for seen, ids in by_last_seen.items():
-        ids.sort()  # heap order: neighbouring rows share pages
-        for batch in _batches(session, ids):
-            conn.execute(
-                update(Price).where(_in(session, Price.id, batch)).values(superseded_at=at, last_seen=seen)
-            )
-    return len(rows)
+    found: list[MarketRow] = []
+    for batch in _batches(session, event_ids):
+        stmt = select(
+            Market.id,
+            Market.event_id,
+            Market.key,
+            Market.period,
+            Market.point,
+            Market.player,
+            length(Market.outcomes),
+        ).where(_in(session, Market.event_id, batch))
+        found.extend(tuple(row) for row in conn.execute(stmt))
+    return found
 
 
-def _price_key(market: Any, book: Any, index: Any, span: int) -> NDArray[np.int64]:
-    # One int64 per (market, book, outcome): outcome indexes are < 64, book ids < span.
-    return (np.asarray(market, dtype=np.int64) * span + np.asarray(book, dtype=np.int64)) * 64 + np.asarray(
-        index, dtype=np.int64
+def insert_markets(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Create markets; one that exists already (a concurrent refresh) is left as it is."""
+    if rows:
+        session.connection().execute(_upsert(session, Market).on_conflict_do_nothing(), list(rows))
+
+
+# --- refresh: quotes ---------------------------------------------------------------------------------------
+
+
+def _epoch_micros(session: Session, column: Any) -> Any:
+    """Microseconds since 1970 of a stored time, exact once rounded (the diff keeps times as int64)."""
+    if _dialect(session) == "postgresql":
+        # date_part is float8 (extract() is numeric since PostgreSQL 14, several times slower); float8
+        # seconds carry a 2026 instant to 0.24 µs, so rounding gives the stored microsecond back.
+        return func.date_part("epoch", column) * 1_000_000
+    # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC) on SQLite.
+    seconds = cast(func.strftime("%s", column), Integer)
+    return seconds * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
+
+
+def current_quotes(session: Session, market_ids: Sequence[int]) -> QuoteArrays:
+    """The current quotes of these markets."""
+    parts = [np.empty((0, len(QUOTE_COLUMNS)))]
+    for batch in _batches(session, market_ids):
+        stmt = select(
+            CurrentQuote.market_id,
+            CurrentQuote.bookmaker_id,
+            CurrentQuote.price_0,
+            CurrentQuote.price_1,
+            CurrentQuote.price_2,
+            _epoch_micros(session, CurrentQuote.first_seen),
+            _epoch_micros(session, CurrentQuote.last_update),
+        ).where(_in(session, CurrentQuote.market_id, batch))
+        parts.append(_fetch_matrix(session, stmt, len(QUOTE_COLUMNS)))
+    rows = np.vstack(parts)
+    ints = np.rint(rows[:, [0, 1, 5, 6]]).astype(np.int64)
+    return QuoteArrays(ints[:, 0], ints[:, 1], rows[:, 2 : 2 + MAX_OUTCOMES].copy(), ints[:, 2], ints[:, 3])
+
+
+def _quote_columns(quotes: QuoteArrays) -> list[NDArray[Any]]:
+    p = quotes.prices
+    return [
+        quotes.market_id,
+        quotes.bookmaker_id,
+        p[:, 0],
+        p[:, 1],
+        p[:, 2],
+        quotes.first_seen,
+        quotes.last_update,
+    ]
+
+
+def _sqlite_rows(columns: Sequence[NDArray[Any]], times: Sequence[int]) -> list[tuple[Any, ...]]:
+    """Rows for sqlite3: NaN as NULL, the columns at ``times`` (µs since 1970) as SQLAlchemy's UTC text."""
+    values = [c.tolist() for c in columns]
+    for i in times:
+        texts = {us: _sqlite_time(us) for us in set(values[i])}
+        values[i] = [texts[us] for us in values[i]]
+    rows = list(zip(*values, strict=True))
+    floats = [i for i, c in enumerate(columns) if c.dtype.kind == "f"]
+    if any(bool(np.isnan(columns[i]).any()) for i in floats):
+        rows = [tuple(None if v != v else v for v in row) for row in rows]  # v != v: NaN
+    return rows
+
+
+def _sqlite_time(micros: int) -> str:
+    return (
+        datetime.fromtimestamp(micros // 1_000_000, UTC)
+        .replace(microsecond=micros % 1_000_000)
+        .strftime("%Y-%m-%d %H:%M:%S.%f")
     )
 
 
-def _driver(session: Session) -> Any:
-    """The DB-API connection under the session's transaction (psycopg or sqlite3): COPY, executemany."""
-    return session.connection().connection.driver_connection
+def _copy(session: Session, table: str, names: Sequence[str], payload: bytes) -> None:
+    dbapi = _driver(session)
+    with (
+        dbapi.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy,
+    ):
+        copy.write(payload)
+
+
+def insert_quotes(session: Session, quotes: QuoteArrays) -> None:
+    """Add quotes to the board (keys the board does not have)."""
+    if not len(quotes):
+        return
+    if _dialect(session) == "postgresql":
+        payload = binary_copy(list(zip(QUOTE_TYPES, _quote_columns(quotes), strict=True)))
+        _copy(session, "current_quotes", QUOTE_COLUMNS, payload)
+        return
+    _driver(session).executemany(
+        f"INSERT INTO current_quotes ({', '.join(QUOTE_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        _sqlite_rows(_quote_columns(quotes), (5, 6)),
+    )
+
+
+def update_quotes(session: Session, quotes: QuoteArrays) -> None:
+    """Replace the prices, first-seen and book times of quotes on the board, in place.
+
+    PostgreSQL: the new values go by binary COPY into a temporary table, then one ``UPDATE … FROM`` (a
+    hash join; not analysed on purpose: with statistics the planner picks a nested loop of 90,000 index
+    probes, 1.4× slower); no indexed column changes, so the updates are HOT. SQLite: one executemany.
+    """
+    if not len(quotes):
+        return
+    columns = _quote_columns(quotes)
+    if _dialect(session) == "postgresql":
+        dbapi = _driver(session)
+        dbapi.execute(
+            "CREATE TEMP TABLE quote_changes (market_id int4, bookmaker_id int4, price_0 float8, "
+            "price_1 float8, price_2 float8, first_seen timestamptz, last_update timestamptz)"
+        )
+        _copy(
+            session, "quote_changes", QUOTE_COLUMNS, binary_copy(list(zip(QUOTE_TYPES, columns, strict=True)))
+        )
+        dbapi.execute(
+            "UPDATE current_quotes AS q SET price_0 = c.price_0, price_1 = c.price_1, price_2 = c.price_2, "
+            "first_seen = c.first_seen, last_update = c.last_update FROM quote_changes AS c "
+            "WHERE q.market_id = c.market_id AND q.bookmaker_id = c.bookmaker_id"
+        )
+        dbapi.execute("DROP TABLE quote_changes")
+        return
+    rows = _sqlite_rows(columns[2:] + columns[:2], (3, 4))
+    _driver(session).executemany(
+        "UPDATE current_quotes SET price_0 = ?, price_1 = ?, price_2 = ?, first_seen = ?, last_update = ? "
+        "WHERE market_id = ? AND bookmaker_id = ?",
+        rows,
+    )
+
+
+def delete_quotes(session: Session, market_id: NDArray[np.int64], bookmaker_id: NDArray[np.int64]) -> None:
+    """Take quotes off the board (pulled lines)."""
+    if not market_id.size:
+        return
+    if _dialect(session) == "postgresql":
+        _driver(session).execute(
+            "DELETE FROM current_quotes AS q USING unnest(%s::int4[], %s::int4[]) AS d(market, book) "
+            "WHERE q.market_id = d.market AND q.bookmaker_id = d.book",
+            (market_id.tolist(), bookmaker_id.tolist()),
+        )
+        return
+    _driver(session).executemany(
+        "DELETE FROM current_quotes WHERE market_id = ? AND bookmaker_id = ?",
+        list(zip(market_id.tolist(), bookmaker_id.tolist(), strict=True)),
+    )
+
+
+HISTORY_COLUMNS = (*QUOTE_COLUMNS, "last_seen", "superseded_at")
+
+
+def append_history(
+    session: Session, quotes: QuoteArrays, last_seen: NDArray[np.int64], superseded_at: int
+) -> None:
+    """Append ended quotes: last carried at ``last_seen``, replaced or pulled at ``superseded_at`` (µs)."""
+    if not len(quotes):
+        return
+    columns = [*_quote_columns(quotes), last_seen, np.full(len(quotes), superseded_at, dtype=np.int64)]
+    if _dialect(session) == "postgresql":
+        types: tuple[PgType, ...] = (*QUOTE_TYPES, "timestamptz", "timestamptz")
+        _copy(session, "quote_history", HISTORY_COLUMNS, binary_copy(list(zip(types, columns, strict=True))))
+        return
+    _driver(session).executemany(
+        f"INSERT INTO quote_history ({', '.join(HISTORY_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _sqlite_rows(columns, (5, 6, 7, 8)),
+    )
 
 
 def _fetch_matrix(session: Session, stmt: AnySelect, columns: int) -> NDArray[np.float64]:
@@ -392,7 +325,7 @@ def _fetch_matrix(session: Session, stmt: AnySelect, columns: int) -> NDArray[np
 
     PostgreSQL returns each column as one binary array (``array_agg``): one row instead of 155,000, about
     half the time of a row fetch or a text COPY. SQLite's own cursor returns plain tuples, which numpy
-    converts quickly (SQLAlchemy rows it does not).
+    converts quickly (SQLAlchemy rows it does not). NULL becomes NaN.
     """
     sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
     dbapi = _driver(session)
@@ -407,54 +340,13 @@ def _fetch_matrix(session: Session, stmt: AnySelect, columns: int) -> NDArray[np
     return np.column_stack([np.asarray(column, dtype=np.float64) for column in row])
 
 
-PRICE_COLUMNS = ("market_id", "bookmaker_id", "outcome_index", "price", "first_seen", "last_update")
-
-
-def _insert_prices(session: Session, rows: Sequence[tuple[int, int, int, float, datetime, datetime]]) -> None:
-    """Append price rows: COPY on PostgreSQL, one executemany on SQLite (no ORM objects, no per-row SQL)."""
-    if _dialect(session) == "postgresql":
-        stamps: dict[datetime, str] = {}
-
-        def stamp(value: datetime) -> str:
-            text_value = stamps.get(value)
-            if text_value is None:
-                text_value = stamps[value] = value.isoformat()
-            return text_value
-
-        buffer = "".join(
-            f"{m}\t{b}\t{i}\t{p!r}\t{stamp(first)}\t{stamp(last)}\n" for m, b, i, p, first, last in rows
-        )
-        dbapi = _driver(session)
-        with (
-            dbapi.cursor() as cursor,
-            cursor.copy(f"COPY prices ({', '.join(PRICE_COLUMNS)}) FROM STDIN") as copy,
-        ):
-            copy.write(buffer)
-        return
-    # SQLite stores naive UTC text in SQLAlchemy's DateTime format (what UTCDateTime writes and reads).
-    fmt = "%Y-%m-%d %H:%M:%S.%f"
-    texts: dict[datetime, str] = {}
-
-    def naive(value: datetime) -> str:
-        text_value = texts.get(value)
-        if text_value is None:
-            text_value = texts[value] = value.astimezone(UTC).strftime(fmt)
-        return text_value
-
-    dbapi = _driver(session)
-    dbapi.executemany(
-        f"INSERT INTO prices ({', '.join(PRICE_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",
-        [(m, b, i, p, naive(first), naive(last)) for m, b, i, p, first, last in rows],
-    )
-
-
 # --- reads -------------------------------------------------------------------------------------------------
 
 
 def _epoch(session: Session, column: Any) -> Any:
     """Seconds since the epoch as a float, computed in the database (the scan wants numbers)."""
     if _dialect(session) == "postgresql":
-        return cast(func.extract("epoch", column), Float)  # extract() is numeric since PostgreSQL 14: slow
+        return func.date_part("epoch", column)  # float8; extract() is numeric since PostgreSQL 14: slower
     return (func.julianday(column) - 2440587.5) * 86400.0
 
 
@@ -467,35 +359,37 @@ class BoardRows:
     outcome_index: NDArray[np.int64]
     price: NDArray[np.float64]
     # Epoch seconds. Confirmed: the last successful fetch that still carried the price (its event's
-    # last_seen_at: a price missing from a fetch is superseded at once). Book update: the book's own stamp.
+    # last_seen_at: a price missing from a fetch is taken off the board at once). Book update: the book's
+    # own stamp.
     confirmed_at: NDArray[np.float64]
     book_updated_at: NDArray[np.float64]
 
 
 def load_board(session: Session, *, now: datetime) -> BoardRows:
-    book_updated = func.coalesce(Price.last_update, Price.first_seen)
     stmt = (
         select(
-            Price.market_id,
-            Price.bookmaker_id,
-            Price.outcome_index,
-            Price.price,
+            CurrentQuote.market_id,
+            CurrentQuote.bookmaker_id,
+            CurrentQuote.price_0,
+            CurrentQuote.price_1,
+            CurrentQuote.price_2,
             _epoch(session, Event.last_seen_at),
-            _epoch(session, book_updated),
+            _epoch(session, CurrentQuote.last_update),
         )
-        .join(Market, Market.id == Price.market_id)
+        .join(Market, Market.id == CurrentQuote.market_id)
         .join(Event, Event.id == Market.event_id)
         .where(
-            Price.superseded_at.is_(None),
             Event.status == "upcoming",
             Event.commence_time > now,
             ~Market.key.endswith("_lay", autoescape=True),
         )
     )
-    board = _fetch_matrix(session, stmt, 6)
-    ints = board[:, :3].astype(np.int64)
+    quotes = _fetch_matrix(session, stmt, 7)
+    prices = quotes[:, 2 : 2 + MAX_OUTCOMES]
+    row, outcome = np.nonzero(~np.isnan(prices))  # quote by quote, outcomes in order
+    ids = quotes[row, :2].astype(np.int64)
     return BoardRows(
-        ints[:, 0], ints[:, 1], ints[:, 2], board[:, 3].copy(), board[:, 4].copy(), board[:, 5].copy()
+        ids[:, 0], ids[:, 1], outcome.astype(np.int64), prices[row, outcome], quotes[row, 5], quotes[row, 6]
     )
 
 
@@ -605,34 +499,64 @@ def get_event(session: Session, event_id: int) -> tuple[Event, Sport] | None:
     return (row[0], row[1]) if row else None
 
 
-def event_board(session: Session, event_id: int) -> list[tuple[Market, Price, Bookmaker]]:
-    stmt = (
-        select(Market, Price, Bookmaker)
-        .join(Price, Price.market_id == Market.id)
-        .join(Bookmaker, Bookmaker.id == Price.bookmaker_id)
-        .where(Market.event_id == event_id, Price.superseded_at.is_(None))
-        .order_by(Market.key, Market.period, Market.player, Market.point, Bookmaker.key, Price.outcome_index)
+def _period(quote: CurrentQuote | QuoteHistory) -> QuotePeriod:
+    prices = (
+        (quote.price_0, quote.price_1)
+        if quote.price_2 is None
+        else (quote.price_0, quote.price_1, quote.price_2)
     )
-    return list(session.execute(stmt))
+    if isinstance(quote, QuoteHistory):
+        return QuotePeriod(prices, quote.first_seen, quote.last_update, quote.last_seen, quote.superseded_at)
+    return QuotePeriod(prices, quote.first_seen, quote.last_update, None, None)
+
+
+def event_board(session: Session, event_id: int) -> list[tuple[Market, PricePoint, Bookmaker]]:
+    """Every current price of the event: market, price (by outcome index), bookmaker."""
+    stmt = (
+        select(Market, CurrentQuote, Bookmaker)
+        .join(CurrentQuote, CurrentQuote.market_id == Market.id)
+        .join(Bookmaker, Bookmaker.id == CurrentQuote.bookmaker_id)
+        .where(Market.event_id == event_id)
+        .order_by(Market.key, Market.period, Market.player, Market.point, Bookmaker.key)
+    )
+    return [
+        (market, point, book)
+        for market, quote, book in session.execute(stmt)
+        for point in price_points([_period(quote)])
+    ]
 
 
 def event_history(
     session: Session, event_id: int, *, market_key: str | None, bookmaker: str | None, limit: int
-) -> list[tuple[Market, Price, Bookmaker]]:
-    stmt = (
-        select(Market, Price, Bookmaker)
-        .join(Price, Price.market_id == Market.id)
-        .join(Bookmaker, Bookmaker.id == Price.bookmaker_id)
-        .where(Market.event_id == event_id)
-    )
-    if market_key:
-        stmt = stmt.where(Market.key == market_key)
-    if bookmaker:
-        stmt = stmt.where(Bookmaker.key == bookmaker)
-    stmt = stmt.order_by(
-        Market.key, Market.point, Bookmaker.key, Price.outcome_index, Price.first_seen
-    ).limit(limit)
-    return list(session.execute(stmt))
+) -> list[tuple[Market, PricePoint, Bookmaker]]:
+    """Each outcome's price changes, ended and current, ordered by market, point, book, outcome and time.
+
+    ``limit`` bounds the quotes read (oldest first per market and book) and the points returned.
+    """
+    periods: dict[tuple[int, int], tuple[Market, Bookmaker, list[QuotePeriod]]] = {}
+    models: tuple[type[QuoteHistory] | type[CurrentQuote], ...] = (QuoteHistory, CurrentQuote)
+    for model in models:
+        stmt = (
+            select(Market, model, Bookmaker)
+            .join(model, model.market_id == Market.id)
+            .join(Bookmaker, Bookmaker.id == model.bookmaker_id)
+            .where(Market.event_id == event_id)
+        )
+        if market_key:
+            stmt = stmt.where(Market.key == market_key)
+        if bookmaker:
+            stmt = stmt.where(Bookmaker.key == bookmaker)
+        stmt = stmt.order_by(Market.key, Market.point, Bookmaker.key, model.first_seen).limit(limit)
+        for market, quote, book in session.execute(stmt):
+            assert isinstance(quote, CurrentQuote | QuoteHistory)
+            periods.setdefault((market.id, book.id), (market, book, []))[2].append(_period(quote))
+    ordered = sorted(periods.values(), key=lambda e: (e[0].key, e[0].point, e[1].key, e[0].id))
+    found = [
+        (market, point, book)
+        for market, book, quotes in ordered
+        for point in price_points(sorted(quotes, key=lambda q: q.first_seen))
+    ]
+    return found[:limit]
 
 
 # --- retention ---------------------------------------------------------------------------------------------
@@ -640,29 +564,49 @@ def event_history(
 
 @dataclass(slots=True)
 class PruneStats:
-    prices: int = 0
+    prices: int = 0  # ended quotes deleted from the history
     events: int = 0
 
 
-def prune_history(session: Session, cutoff: datetime, *, batch: int = 20_000) -> PruneStats:
-    """Delete superseded prices last seen before ``cutoff`` and events the feed has not shown since.
+HISTORY_BATCH_BLOCKS = 1_000  # PostgreSQL pages per retention statement (8 MB, about 60,000 ended quotes)
+HISTORY_BATCH_ROWS = 50_000  # SQLite rows per retention statement
 
-    Works in batches so each statement stays short. Prices go first (they carry no foreign keys); deleting
-    an event cascades to its markets and opportunities.
+
+def _history_ranges(session: Session) -> Iterable[Any]:
+    """Conditions that cut ``quote_history`` into physical ranges: pages by ``ctid`` on PostgreSQL (a TID
+    range scan), ``rowid`` on SQLite. The table has no key; each range is read once."""
+    conn = session.connection()
+    if _dialect(session) == "postgresql":
+        pages = conn.execute(
+            text("SELECT pg_relation_size('quote_history') / current_setting('block_size')::int")
+        ).scalar_one()
+        for first in range(0, int(pages), HISTORY_BATCH_BLOCKS):
+            yield text("ctid >= CAST(:low AS tid) AND ctid < CAST(:high AS tid)").bindparams(
+                low=f"({first},0)", high=f"({first + HISTORY_BATCH_BLOCKS},0)"
+            )
+        return
+    last = conn.execute(text("SELECT max(rowid) FROM quote_history")).scalar_one() or 0
+    for first in range(0, int(last) + 1, HISTORY_BATCH_ROWS):
+        yield text("rowid >= :low AND rowid < :high").bindparams(low=first, high=first + HISTORY_BATCH_ROWS)
+
+
+def prune_history(session: Session, cutoff: datetime) -> PruneStats:
+    """Delete ended quotes last seen before ``cutoff`` and events the feed has not shown since.
+
+    The history goes range by range so each statement stays short. Quotes go first (they carry no foreign
+    keys); deleting an event cascades to its markets and opportunities.
     """
     stats = PruneStats()
     conn = session.connection()
-    while True:
-        ids = conn.execute(select(Price.id).where(Price.last_seen < cutoff).limit(batch)).scalars().all()
-        if not ids:
-            break
-        conn.execute(delete(Price).where(_in(session, Price.id, ids)))
-        stats.prices += len(ids)
+    for in_range in list(_history_ranges(session)):
+        deleted = conn.execute(delete(QuoteHistory).where(in_range, QuoteHistory.last_seen < cutoff))
+        stats.prices += deleted.rowcount
     old_events = conn.execute(select(Event.id).where(Event.last_seen_at < cutoff)).scalars().all()
     for chunk in _chunks(list(old_events), 1000):
         market_ids = conn.execute(select(Market.id).where(Market.event_id.in_(chunk))).scalars().all()
         for markets in _chunks(list(market_ids)):
-            conn.execute(delete(Price).where(Price.market_id.in_(markets)))
+            conn.execute(delete(QuoteHistory).where(QuoteHistory.market_id.in_(markets)))
+            conn.execute(delete(CurrentQuote).where(CurrentQuote.market_id.in_(markets)))
         conn.execute(delete(Event).where(Event.id.in_(chunk)))
         stats.events += len(chunk)
     return stats
