@@ -20,11 +20,18 @@ from fastapi import Depends, Request
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairedge.errors import UpstreamUnavailable
+from fairedge.errors import FairEdgeError, UpstreamUnavailable
 
 
 class DatabaseBusy(UpstreamUnavailable):
     code = "database_busy"
+
+
+class ClientGone(FairEdgeError):
+    """The client hung up while its request queued; nobody will read the answer (nginx's 499)."""
+
+    status_code = 499
+    code = "client_closed_request"
 
 
 class SessionGate:
@@ -39,8 +46,8 @@ class SessionGate:
         self._wait_seconds = wait_seconds
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[Session]:
-        """Commit on success (before the response is sent), roll back on error, always close."""
+    async def admitted(self) -> AsyncIterator[None]:
+        """Hold a permit: wait for one in order, at most ``wait_seconds``, else 503 ``database_busy``."""
         try:
             with anyio.fail_after(self._wait_seconds):
                 await self._permits.acquire()
@@ -49,18 +56,23 @@ class SessionGate:
                 "the database is busy; retry shortly", details={"waited_seconds": self._wait_seconds}
             ) from None
         try:
-            session = self._factory()
-            try:
-                yield session
-            except sa_exc.TimeoutError as exc:  # the pool itself ran dry: other users of the engine
-                await self._finish(session, commit=False)
-                raise DatabaseBusy("the database is busy; retry shortly") from exc
-            except BaseException:
-                await self._finish(session, commit=False)
-                raise
-            await self._finish(session, commit=True)
+            yield
         finally:
             self._permits.release()
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[Session]:
+        """Commit on success (before the response is sent), roll back on error, always close."""
+        session = self._factory()
+        try:
+            yield session
+        except sa_exc.TimeoutError as exc:  # the pool itself ran dry: other users of the engine
+            await self._finish(session, commit=False)
+            raise DatabaseBusy("the database is busy; retry shortly") from exc
+        except BaseException:
+            await self._finish(session, commit=False)
+            raise
+        await self._finish(session, commit=True)
 
     async def _finish(self, session: Session, *, commit: bool) -> None:
         # Shielded: the permit must not come back while the session still holds its connection.
@@ -83,8 +95,12 @@ def _close(session: Session, commit: bool) -> None:
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     gate: SessionGate = request.app.state.session_gate
-    async with gate.session() as session:
-        yield session
+    async with gate.admitted():
+        # After a burst, the queue holds requests whose clients gave up: skip them, serve the living.
+        if await request.is_disconnected():
+            raise ClientGone("the client closed the connection while its request waited")
+        async with gate.session() as session:
+            yield session
 
 
 # scope="function": commit before the response goes out, so a client never sees a 200 for a lost write.
