@@ -1,4 +1,5 @@
-"""`fairedge run` as a user starts it: one process, live simulated odds, opportunities that change, Ctrl-C."""
+"""`fairedge run` as a user starts it: one process, live simulated odds, opportunities that change, and a
+clean stop (exit 0) on SIGTERM, as containers and systemd send it, and on SIGINT (Ctrl-C)."""
 
 from __future__ import annotations
 
@@ -58,13 +59,13 @@ def _wait_for(predicate: Any, timeout: float) -> Any:
     raise AssertionError("condition not reached in time")
 
 
-def _stop(process: subprocess.Popen[str]) -> str:
-    process.send_signal(signal.SIGINT)
+def _stop(process: subprocess.Popen[str], signum: signal.Signals) -> str:
+    process.send_signal(signum)
     output, _ = process.communicate(timeout=20)
     return output
 
 
-def test_run_serves_changing_opportunities_and_stops_cleanly(tmp_path: Path) -> None:
+def test_run_serves_changing_opportunities_and_stops_cleanly_on_sigterm_and_sigint(tmp_path: Path) -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     process = _start(tmp_path, port)
@@ -82,7 +83,7 @@ def test_run_serves_changing_opportunities_and_stops_cleanly(tmp_path: Path) -> 
         events = _get(f"{base}/api/events?limit=1")["page"]["total"]
         assert events > 0
     finally:
-        output = _stop(process)
+        output = _stop(process, signal.SIGTERM)
     assert process.returncode == 0, output[-2000:]
     assert "scheduler_stopped" in output
 
@@ -92,5 +93,6 @@ def test_run_serves_changing_opportunities_and_stops_cleanly(tmp_path: Path) -> 
         again = _wait_for(lambda: _get(f"{base}/api/events?limit=1")["page"]["total"], 30)
         assert again >= events
     finally:
-        _stop(process)
-    assert process.returncode == 0
+        output = _stop(process, signal.SIGINT)
+    assert process.returncode == 0, output[-2000:]
+    assert "scheduler_stopped" in output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -29,4 +31,26 @@ def run_command(
         runtime.provider  # noqa: B018 - build it now so a bad provider setting fails before serving
         app = create_app(settings, runtime=runtime, run_scheduler=True)
     typer.echo(f"FairEdge on http://{host}:{port}  (API docs: /docs, provider: {settings.odds_provider})")
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    serve_until_stopped(
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False))
+    )
+
+
+def serve_until_stopped(server: uvicorn.Server) -> None:
+    """Serve until SIGTERM (containers, systemd) or SIGINT (Ctrl-C), shut down gracefully, return: exit 0.
+
+    uvicorn handles both signals while it serves; once shut down it raises the signal again under the
+    handlers that were there before it, for them to end the process (Python's defaults: SIGTERM kills it with
+    143, SIGINT raises KeyboardInterrupt). Those handlers are these: a stop request, harmless after the
+    shutdown and honoured if a signal lands before uvicorn has taken over.
+    """
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
