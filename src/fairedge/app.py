@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fairedge import __version__
+from fairedge.api_schemas import error_body
 from fairedge.config import Settings, get_settings
 from fairedge.db.session import SessionGate
 from fairedge.errors import FairEdgeError
@@ -33,8 +34,14 @@ log = structlog.get_logger(__name__)
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 
 
-def _error(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "details": details}}, status_code=status)
+def _error(
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | dict[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -59,7 +66,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _error(exc.status_code, code, str(exc.detail))
+        # Starlette's headers carry meaning: a 405 lists the methods the path allows in "Allow".
+        return _error(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(OperationalError)
     async def database_unavailable(_request: Request, exc: OperationalError) -> JSONResponse:

@@ -6,12 +6,16 @@ from typing import Any
 
 
 class FairEdgeError(Exception):
-    """Base of every error FairEdge reports to a user; rendered as ``{"error": {code, message, details}}``."""
+    """Base of every error FairEdge reports to a user; rendered as ``{"error": {code, message, details}}``.
+
+    ``details`` of an input error is a list with one dict per refused parameter: its name under
+    ``parameter`` and what would be accepted (``allowed``, …); other errors may give an object of facts.
+    """
 
     status_code: int = 400
     code: str = "bad_request"
 
-    def __init__(self, message: str, *, details: Any = None) -> None:
+    def __init__(self, message: str, *, details: list[dict[str, Any]] | dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details

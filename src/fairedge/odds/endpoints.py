@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
+from fairedge.api_schemas import (
+    EVENT_ID_MAX,
+    NOT_FOUND,
+    UNAVAILABLE,
+    DevigMethod,
+    Name,
+    Timestamp,
+    invalid,
+)
 from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
 from fairedge.odds import service
 from fairedge.odds.schemas import (
@@ -24,9 +32,9 @@ from fairedge.odds.schemas import (
     american,
 )
 
-router = APIRouter(prefix="/api", tags=["odds"])
+router = APIRouter(prefix="/api", tags=["odds"], responses=UNAVAILABLE)
 
-EventId = Annotated[int, Path(ge=1, le=2**62, description="FairEdge event id.")]
+EventId = Annotated[int, Path(ge=1, le=EVENT_ID_MAX, description="FairEdge event id.")]
 
 
 @router.get("/sports", response_model=list[SportOut])
@@ -42,15 +50,15 @@ def list_bookmakers(session: SessionDep) -> list[BookmakerOut]:
     return [BookmakerOut.model_validate(b, from_attributes=True) for b in service.list_bookmakers(session)]
 
 
-@router.get("/events", response_model=EventPage)
+@router.get("/events", response_model=EventPage, responses=invalid())
 def list_events(
     session: SessionDep,
     page: PageDep,
-    sport: Annotated[str | None, Query(max_length=64, description="Sport group, e.g. basketball.")] = None,
-    league: Annotated[str | None, Query(max_length=64, description="Sport key or league title.")] = None,
+    sport: Annotated[Name | None, Query(description="Sport group, e.g. basketball.")] = None,
+    league: Annotated[Name | None, Query(description="Sport key or league title.")] = None,
     status: Literal["upcoming", "live", "completed"] | None = None,
-    commence_from: datetime | None = None,
-    commence_to: datetime | None = None,
+    commence_from: Annotated[Timestamp | None, Query(description="Events starting at or after.")] = None,
+    commence_to: Annotated[Timestamp | None, Query(description="Events starting at or before.")] = None,
 ) -> EventPage:
     rows, total = service.list_events(
         session,
@@ -65,24 +73,26 @@ def list_events(
     return EventPage(items=[EventOut.build(e, s) for e, s in rows], page=page.meta(total))
 
 
-@router.get("/events/{event_id}/odds", response_model=EventBoardOut)
+@router.get("/events/{event_id}/odds", response_model=EventBoardOut, responses=NOT_FOUND | invalid())
 def get_event_odds(
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
     event_id: EventId,
-    method: Annotated[str, Query(max_length=32, description="Devig method for the fair line.")] = "shin",
+    method: Annotated[DevigMethod, Query(description="Devig method for the fair line.")] = DevigMethod(
+        "shin"
+    ),
 ) -> EventBoardOut:
     event, sport, markets = service.event_board(
         session,
         event_id,
-        method=method,
+        method=method.value,
         now=now,
         max_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS,
     )
     return EventBoardOut(
         event=EventOut.build(event, sport),
-        devig_method=method,
+        devig_method=method.value,
         markets=[
             BoardMarketOut(
                 market_id=m.market_id,
@@ -120,12 +130,12 @@ def get_event_odds(
     )
 
 
-@router.get("/events/{event_id}/history", response_model=EventHistoryOut)
+@router.get("/events/{event_id}/history", response_model=EventHistoryOut, responses=NOT_FOUND | invalid())
 def get_event_history(
     session: SessionDep,
     event_id: EventId,
-    market: Annotated[str | None, Query(max_length=64)] = None,
-    bookmaker: Annotated[str | None, Query(max_length=64)] = None,
+    market: Annotated[Name | None, Query(description="Market key: h2h, spreads, totals…")] = None,
+    bookmaker: Annotated[Name | None, Query(description="Bookmaker key.")] = None,
     limit: Annotated[int, Query(ge=1, le=50_000, description="Most price rows returned.")] = 5000,
 ) -> EventHistoryOut:
     event, series = service.event_history(session, event_id, market=market, bookmaker=bookmaker, limit=limit)

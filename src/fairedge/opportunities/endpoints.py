@@ -6,18 +6,26 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
+from fairedge.api_schemas import EVENT_ID_MAX, NOT_FOUND, UNAVAILABLE, DevigMethod, Name, invalid
 from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
 from fairedge.errors import InvalidInput
 from fairedge.opportunities import schemas, service
 from fairedge.opportunities.schemas import OpportunityOut, OpportunityPage
 from fairedge.opportunities.service import OpportunityFilter
 
-router = APIRouter(prefix="/api/opportunities", tags=["opportunities"])
+router = APIRouter(prefix="/api/opportunities", tags=["opportunities"], responses=UNAVAILABLE)
 
 Kind = Literal["ev", "arbitrage", "middle"]
 
 
-@router.get("", response_model=OpportunityPage)
+@router.get(
+    "",
+    response_model=OpportunityPage,
+    responses=invalid(
+        "when a filter applies to none of the requested kinds, or the devig method is not one this "
+        "deployment computes (SCAN_DEVIG_METHODS; details list them)"
+    ),
+)
 def list_opportunities(
     session: SessionDep,
     settings: SettingsDep,
@@ -26,14 +34,10 @@ def list_opportunities(
     kind: Annotated[
         list[Kind] | None, Query(description="Kinds to list (repeatable); all when absent.")
     ] = None,
-    sport: Annotated[str | None, Query(max_length=64, description="Sport group, e.g. basketball.")] = None,
-    league: Annotated[
-        str | None, Query(max_length=64, description="Sport key (basketball_nba) or title.")
-    ] = None,
-    market: Annotated[
-        str | None, Query(max_length=64, description="Market key: h2h, spreads, totals…")
-    ] = None,
-    bookmaker: Annotated[str | None, Query(max_length=64, description="Any leg at this book.")] = None,
+    sport: Annotated[Name | None, Query(description="Sport group, e.g. basketball.")] = None,
+    league: Annotated[Name | None, Query(description="Sport key (basketball_nba) or title.")] = None,
+    market: Annotated[Name | None, Query(description="Market key: h2h, spreads, totals…")] = None,
+    bookmaker: Annotated[Name | None, Query(description="Any leg at this book.")] = None,
     min_ev: Annotated[
         float | None,
         Query(ge=-1, le=100, description="Minimum EV as a fraction (0.02 = 2%); +EV bets and middles."),
@@ -45,13 +49,16 @@ def list_opportunities(
     max_age_seconds: Annotated[
         float | None, Query(ge=0, le=86_400 * 30, description="Quotes confirmed at most this long ago.")
     ] = None,
-    method: Annotated[str | None, Query(max_length=32, description="Devig method of the fair line.")] = None,
-    event_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    method: Annotated[
+        DevigMethod | None,
+        Query(description="Devig method of the fair line; this deployment's first when absent."),
+    ] = None,
+    event_id: Annotated[int | None, Query(ge=1, le=EVENT_ID_MAX)] = None,
     sort: Literal["ev", "profit_margin", "start_time", "age", "first_seen"] = "ev",
     include_ended: bool = False,
 ) -> OpportunityPage:
     methods = settings.SCAN_DEVIG_METHODS
-    chosen = method or methods[0]
+    chosen = method.value if method else methods[0]
     if chosen not in methods:
         raise InvalidInput(
             f"devig method {chosen!r} is not computed by this deployment",
@@ -82,7 +89,7 @@ def list_opportunities(
     return OpportunityPage(items=[schemas.build(o, e, s, now) for o, e, s in rows], page=page.meta(total))
 
 
-@router.get("/{opportunity_id}", response_model=OpportunityOut)
+@router.get("/{opportunity_id}", response_model=OpportunityOut, responses=NOT_FOUND | invalid())
 def get_opportunity(
     session: SessionDep, now: NowDep, opportunity_id: Annotated[int, Path(ge=1, le=2**62)]
 ) -> schemas.EvBetOut | schemas.ArbitrageOut | schemas.MiddleOut:
