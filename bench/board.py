@@ -168,22 +168,27 @@ class ChurnBoard:
     def quote_columns(self) -> QuoteColumns:
         """The quotes as a provider handing over arrays would give them: validated columns, no objects."""
         events, books, markets = np.indices(self.updated.shape).reshape(3, -1)
-        ids = [f"evt{e:05d}" for e in range(self.n_events)]
-        quotes = QuoteColumns()
-        quotes.market = [
-            (ids[e], MARKETS[m], "full", p if m else 0.0, "")
+        keys = [
+            (f"evt{e:05d}", MARKETS[m], "full", p if m else 0.0, "")
             for e, m, p in zip(events.tolist(), markets.tolist(), self.point.ravel().tolist(), strict=True)
         ]
-        quotes.bookmaker = [self.books[b] for b in books.tolist()]
+        distinct = list(dict.fromkeys(keys))
+        number = {key: i for i, key in enumerate(distinct)}
         prices = self.price.reshape(-1, 2)
-        quotes.price_0, quotes.price_1 = prices[:, 0].tolist(), prices[:, 1].tolist()
-        quotes.price_2 = [math.nan] * len(quotes.market)
         stamps = {s: datetime.fromtimestamp(s, UTC) for s in np.unique(self.updated).tolist()}
-        quotes.last_update = [stamps[s] for s in self.updated.ravel().tolist()]
-        for key, e, m in zip(quotes.market, events.tolist(), markets.tolist(), strict=True):
-            if key not in quotes.outcomes:
-                quotes.outcomes[key] = ("Over", "Under") if m == 2 else self._teams(e)
-        return quotes
+        return QuoteColumns(
+            markets=distinct,
+            outcomes=[
+                ("Over", "Under") if k[1] == "totals" else self._teams(int(k[0][3:])) for k in distinct
+            ],
+            books=list(self.books),
+            market=[number[key] for key in keys],
+            bookmaker=books.tolist(),
+            price_0=prices[:, 0].tolist(),
+            price_1=prices[:, 1].tolist(),
+            price_2=[math.nan] * len(keys),
+            last_update=[stamps[s] for s in self.updated.ravel().tolist()],
+        )
 
     def odds_api_json(self) -> bytes:
         """The board as The Odds API's ``/odds`` answer (decimal odds, ISO times)."""

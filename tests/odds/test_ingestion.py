@@ -64,7 +64,7 @@ def _history(session: Session) -> list[QuoteHistory]:
 def test_bad_quote_is_rejected_with_reason(market: MarketQuote, reason: str) -> None:
     good = totals(210.5, 1.9, 1.9)
     quotes, rejected = normalise_snapshot(snapshot(event("e1", book("pinnacle", market, good))))
-    assert [m[1] for m in quotes.market] == ["totals"]
+    assert [m[1] for m in quotes.market_keys()] == ["totals"]
     assert len(rejected) == 1
     assert reason in rejected[0].reason
 
@@ -100,7 +100,7 @@ def test_fast_path_agrees_with_the_full_check(market: MarketQuote) -> None:
     quotes, rejected = normalise_snapshot(snapshot(e))
     assert not rejected
     expected = normalise_market(e, market)
-    assert [m[1:] for m in quotes.market] == [tuple(identity) for identity, _, _ in expected]
+    assert [m[1:] for m in quotes.market_keys()] == [tuple(identity) for identity, _, _ in expected]
     for i, (_, names, prices) in enumerate(expected):
         got = (quotes.price_0[i], quotes.price_1[i], quotes.price_2[i])
         assert got[: len(prices)] == prices
@@ -116,7 +116,7 @@ def test_canonical_outcome_order_and_points() -> None:
     assert not rejected
     assert quotes.outcomes[quotes.market[0]] == ("Home", "Away", "Draw")
     assert (quotes.price_0[0], quotes.price_1[0], quotes.price_2[0]) == (2.2, 3.1, 3.4)
-    assert quotes.market[1] == ("e1", "spreads", "full", -1.5, "")
+    assert quotes.market_keys()[1] == ("e1", "spreads", "full", -1.5, "")
 
 
 def test_book_clock_ahead_of_ours_is_capped_at_the_fetch() -> None:

@@ -66,3 +66,32 @@ def _block(
         selected = values[which]
         block[f"value{i}"] = selected - PG_EPOCH_MICROS if kind == "timestamptz" else selected
     return block.tobytes()
+
+
+def read_binary_copy(payload: bytes, types: Sequence[PgType]) -> list[NDArray[Any]]:
+    """The columns of a ``COPY (…) TO STDOUT (FORMAT BINARY)`` payload without NULLs (coalesce them in the
+    query), one numpy array each: one structured view of the rows, no Python object per value.
+
+    ``timestamptz`` columns come back as integer microseconds since 1970-01-01 UTC.
+    """
+    if not payload.startswith(HEADER[:11]):
+        raise ValueError("not a PostgreSQL binary COPY payload")
+    extension = int.from_bytes(payload[15:19], "big")
+    start, end = 19 + extension, len(payload) - len(TRAILER)
+    if payload[end:] != TRAILER:
+        raise ValueError("binary COPY payload without its trailer")
+    fields: list[tuple[str, str]] = [("count", ">i2")]
+    for i, kind in enumerate(types):
+        fields += [(f"length{i}", ">i4"), (f"value{i}", _CODES[kind])]
+    rows = np.frombuffer(
+        payload, dtype=fields, offset=start, count=(end - start) // np.dtype(fields).itemsize
+    )
+    if rows.size * np.dtype(fields).itemsize != end - start or bool((rows["count"] != len(types)).any()):
+        raise ValueError("binary COPY rows do not match the expected columns (a NULL, or another type?)")
+    columns: list[NDArray[Any]] = []
+    for i, kind in enumerate(types):
+        if bool((rows[f"length{i}"] != np.dtype(_CODES[kind]).itemsize).any()):
+            raise ValueError(f"binary COPY column {i} holds a NULL or another type than {kind}")
+        values = rows[f"value{i}"].astype(_CODES[kind][1:])  # native byte order
+        columns.append(values + PG_EPOCH_MICROS if kind == "timestamptz" else values)
+    return columns

@@ -169,14 +169,27 @@ def normalise_snapshot(snapshot: Snapshot) -> tuple[QuoteColumns, list[Rejection
     fetched = snapshot.fetched_at
     add_market, add_book = quotes.market.append, quotes.bookmaker.append
     add_0, add_1, add_2 = quotes.price_0.append, quotes.price_1.append, quotes.price_2.append
-    add_stamp, names_of = quotes.last_update.append, quotes.outcomes
+    add_stamp = quotes.last_update.append
+    market_numbers: dict[MarketKey, int] = {}
+    book_numbers: dict[str, int] = {}
     nan, inf = math.nan, math.inf
+
+    def number(market_key: MarketKey, names: tuple[str, ...]) -> int:
+        quotes.markets.append(market_key)
+        quotes.outcomes.append(names)
+        market_numbers[market_key] = len(quotes.markets) - 1
+        return len(quotes.markets) - 1
+
     for event in snapshot.events:
         eid, home, away = event.id, event.home_team, event.away_team
         pair = (home, away)
         fast = home != away and "Draw" not in pair and not set(pair) & set(OVER_UNDER)
         for book in event.bookmakers:
             bkey = book.key
+            book_number = book_numbers.get(bkey)
+            if book_number is None:
+                book_number = book_numbers[bkey] = len(quotes.books)
+                quotes.books.append(bkey)
             book_stamp = book.last_update
             # A book's clock ahead of ours must not make a quote look younger than new.
             if book_stamp is None or book_stamp > fetched:
@@ -238,14 +251,13 @@ def normalise_snapshot(snapshot: Snapshot) -> tuple[QuoteColumns, list[Rejection
                                 found, a, b = (eid, key, market.period, float(p0), o0.description or ""), b, a
                             names = OVER_UNDER
                 if found is not None:
-                    add_market(found)
-                    add_book(bkey)
+                    market_number = market_numbers.get(found)
+                    add_market(number(found, names) if market_number is None else market_number)
+                    add_book(book_number)
                     add_0(float(a))
                     add_1(float(b))
                     add_2(float(third))
                     add_stamp(stamp)
-                    if found not in names_of:
-                        names_of[found] = names
                     continue
                 try:
                     normalised = normalise_market(event, market)
@@ -254,13 +266,13 @@ def normalise_snapshot(snapshot: Snapshot) -> tuple[QuoteColumns, list[Rejection
                     continue
                 for identity, outcome_names, prices in normalised:
                     market_key = (eid, *identity)
-                    add_market(market_key)
-                    add_book(bkey)
+                    market_number = market_numbers.get(market_key)
+                    add_market(number(market_key, outcome_names) if market_number is None else market_number)
+                    add_book(book_number)
                     add_0(prices[0])
                     add_1(prices[1])
                     add_2(prices[2] if len(prices) > 2 else nan)
                     add_stamp(stamp)
-                    names_of.setdefault(market_key, outcome_names)
     return quotes, rejections
 
 

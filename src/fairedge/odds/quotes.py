@@ -33,18 +33,28 @@ MarketKey = tuple[str, str, str, float, str]
 
 @dataclass(slots=True)
 class QuoteColumns:
-    """A snapshot's valid quotes, one entry per quote in every list."""
+    """A snapshot's valid quotes, one entry per quote in each per-quote list.
 
-    market: list[MarketKey] = field(default_factory=list)
-    bookmaker: list[str] = field(default_factory=list)
+    Markets and books are numbered in order of first appearance, so each is hashed once per quote and
+    mapped to database ids once per market or book.
+    """
+
+    markets: list[MarketKey] = field(default_factory=list)  # the distinct markets
+    outcomes: list[tuple[str, ...]] = field(default_factory=list)  # each market's outcome names
+    books: list[str] = field(default_factory=list)  # the distinct bookmaker keys
+    market: list[int] = field(default_factory=list)  # per quote: index into ``markets``
+    bookmaker: list[int] = field(default_factory=list)  # per quote: index into ``books``
     price_0: list[float] = field(default_factory=list)
     price_1: list[float] = field(default_factory=list)
     price_2: list[float] = field(default_factory=list)  # NaN for two-way markets
     last_update: list[datetime] = field(default_factory=list)  # the book's stamp, never after the fetch
-    outcomes: dict[MarketKey, tuple[str, ...]] = field(default_factory=dict)  # names, as first quoted
 
     def __len__(self) -> int:
         return len(self.market)
+
+    def market_keys(self) -> list[MarketKey]:
+        """The market of each quote."""
+        return [self.markets[i] for i in self.market]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +83,18 @@ class QuoteArrays:
         """Outcomes per quote."""
         counts: NDArray[np.int64] = np.count_nonzero(~np.isnan(self.prices), axis=1).astype(np.int64)
         return counts
+
+    @classmethod
+    def concat(cls, parts: Sequence[QuoteArrays]) -> QuoteArrays:
+        if not parts:
+            return cls.empty()
+        return cls(
+            np.concatenate([p.market_id for p in parts]),
+            np.concatenate([p.bookmaker_id for p in parts]),
+            np.concatenate([p.prices for p in parts]),
+            np.concatenate([p.first_seen for p in parts]),
+            np.concatenate([p.last_update for p in parts]),
+        )
 
     @classmethod
     def empty(cls) -> QuoteArrays:

@@ -14,14 +14,27 @@ from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, cast, delete, func, select, text
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    Select,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from fairedge.db.pgcopy import PgType, binary_copy
+from fairedge.db.pgcopy import HEADER as COPY_HEADER
+from fairedge.db.pgcopy import PgType, binary_copy, read_binary_copy
 from fairedge.odds.filters import sport_filter
 from fairedge.odds.models import Bookmaker, CurrentQuote, Event, Market, QuoteHistory, Sport
-from fairedge.odds.quotes import MAX_OUTCOMES, PricePoint, QuoteArrays, QuotePeriod, price_points
+from fairedge.odds.quotes import PricePoint, QuoteArrays, QuotePeriod, price_points
 from fairedge.odds.rows import MarketRow
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -162,34 +175,69 @@ def insert_markets(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 # --- refresh: quotes ---------------------------------------------------------------------------------------
 
 
-def _epoch_micros(session: Session, column: Any) -> Any:
-    """Microseconds since 1970 of a stored time, exact once rounded (the diff keeps times as int64)."""
+def _time(session: Session, column: Any) -> Any:
+    """A stored time as :func:`_columns` reads it: the column itself on PostgreSQL (binary COPY carries
+    microseconds), integer microseconds since 1970 computed from SQLAlchemy's text on SQLite."""
     if _dialect(session) == "postgresql":
-        # date_part is float8 (extract() is numeric since PostgreSQL 14, several times slower); float8
-        # seconds carry a 2026 instant to 0.24 µs, so rounding gives the stored microsecond back.
-        return func.date_part("epoch", column) * 1_000_000
+        return column
     # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC) on SQLite.
-    seconds = cast(func.strftime("%s", column), Integer)
-    return seconds * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
+    return cast(func.strftime("%s", column), Integer) * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
+
+
+def _price(session: Session, column: Any) -> Any:
+    """A nullable price as :func:`_columns` reads it: NaN for NULL (binary COPY rows must be complete)."""
+    if _dialect(session) == "postgresql":
+        return func.coalesce(column, literal_column("'NaN'::float8"))
+    return column
+
+
+def _columns(session: Session, stmt: AnySelect, types: Sequence[PgType]) -> list[NDArray[Any]]:
+    """Run a numeric query into one array per column, without a Python object per value.
+
+    PostgreSQL: ``COPY (query) TO STDOUT (FORMAT BINARY)``, read by one numpy view of the rows (90,000
+    quotes in 30 ms, against 165 ms for one ``array_agg`` per column turned into Python lists). SQLite:
+    its own cursor's tuples, which numpy converts quickly (SQLAlchemy rows it does not); NULL is NaN.
+    Times come back as integer microseconds since 1970 (see :func:`_time`).
+    """
+    sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+    dbapi = _driver(session)
+    if _dialect(session) == "postgresql":
+        with dbapi.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy:
+            payload = b"".join(bytes(chunk) for chunk in copy)
+        if len(payload) <= len(COPY_HEADER) + 2:  # no rows
+            return [np.empty(0, dtype=np.int64 if kind != "float8" else np.float64) for kind in types]
+        return read_binary_copy(payload, types)
+    matrix = np.array(dbapi.execute(sql).fetchall(), dtype=np.float64).reshape(-1, len(types))
+    return [
+        matrix[:, i] if kind == "float8" else np.rint(matrix[:, i]).astype(np.int64)
+        for i, kind in enumerate(types)
+    ]
 
 
 def current_quotes(session: Session, market_ids: Sequence[int]) -> QuoteArrays:
     """The current quotes of these markets."""
-    parts = [np.empty((0, len(QUOTE_COLUMNS)))]
+    parts = []
     for batch in _batches(session, market_ids):
         stmt = select(
             CurrentQuote.market_id,
             CurrentQuote.bookmaker_id,
             CurrentQuote.price_0,
             CurrentQuote.price_1,
-            CurrentQuote.price_2,
-            _epoch_micros(session, CurrentQuote.first_seen),
-            _epoch_micros(session, CurrentQuote.last_update),
+            _price(session, CurrentQuote.price_2),
+            _time(session, CurrentQuote.first_seen),
+            _time(session, CurrentQuote.last_update),
         ).where(_in(session, CurrentQuote.market_id, batch))
-        parts.append(_fetch_matrix(session, stmt, len(QUOTE_COLUMNS)))
-    rows = np.vstack(parts)
-    ints = np.rint(rows[:, [0, 1, 5, 6]]).astype(np.int64)
-    return QuoteArrays(ints[:, 0], ints[:, 1], rows[:, 2 : 2 + MAX_OUTCOMES].copy(), ints[:, 2], ints[:, 3])
+        columns = _columns(session, stmt, QUOTE_TYPES)
+        parts.append(
+            QuoteArrays(
+                columns[0].astype(np.int64),
+                columns[1].astype(np.int64),
+                np.column_stack(columns[2:5]),
+                columns[5],
+                columns[6],
+            )
+        )
+    return QuoteArrays.concat(parts)
 
 
 def _quote_columns(quotes: QuoteArrays) -> list[NDArray[Any]]:
@@ -320,34 +368,7 @@ def append_history(
     )
 
 
-def _fetch_matrix(session: Session, stmt: AnySelect, columns: int) -> NDArray[np.float64]:
-    """Run a numeric query into a (rows, columns) float64 array without building a Python row per result.
-
-    PostgreSQL returns each column as one binary array (``array_agg``): one row instead of 155,000, about
-    half the time of a row fetch or a text COPY. SQLite's own cursor returns plain tuples, which numpy
-    converts quickly (SQLAlchemy rows it does not). NULL becomes NaN.
-    """
-    sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
-    dbapi = _driver(session)
-    if _dialect(session) != "postgresql":
-        return np.array(dbapi.execute(sql).fetchall(), dtype=np.float64).reshape(-1, columns)
-    names = [f"c{i}" for i in range(columns)]
-    aggregated = ", ".join(f"array_agg(q.{name})" for name in names)  # one scan: every array in one row order
-    with dbapi.cursor(binary=True) as cursor:
-        row = cursor.execute(f"SELECT {aggregated} FROM ({sql}) AS q({', '.join(names)})").fetchone()
-    if row is None or row[0] is None:
-        return np.empty((0, columns))
-    return np.column_stack([np.asarray(column, dtype=np.float64) for column in row])
-
-
 # --- reads -------------------------------------------------------------------------------------------------
-
-
-def _epoch(session: Session, column: Any) -> Any:
-    """Seconds since the epoch as a float, computed in the database (the scan wants numbers)."""
-    if _dialect(session) == "postgresql":
-        return func.date_part("epoch", column)  # float8; extract() is numeric since PostgreSQL 14: slower
-    return (func.julianday(column) - 2440587.5) * 86400.0
 
 
 @dataclass(slots=True)
@@ -372,9 +393,9 @@ def load_board(session: Session, *, now: datetime) -> BoardRows:
             CurrentQuote.bookmaker_id,
             CurrentQuote.price_0,
             CurrentQuote.price_1,
-            CurrentQuote.price_2,
-            _epoch(session, Event.last_seen_at),
-            _epoch(session, CurrentQuote.last_update),
+            _price(session, CurrentQuote.price_2),
+            _time(session, Event.last_seen_at),
+            _time(session, CurrentQuote.last_update),
         )
         .join(Market, Market.id == CurrentQuote.market_id)
         .join(Event, Event.id == Market.event_id)
@@ -384,12 +405,16 @@ def load_board(session: Session, *, now: datetime) -> BoardRows:
             ~Market.key.endswith("_lay", autoescape=True),
         )
     )
-    quotes = _fetch_matrix(session, stmt, 7)
-    prices = quotes[:, 2 : 2 + MAX_OUTCOMES]
+    market, book, price_0, price_1, price_2, confirmed, updated = _columns(session, stmt, QUOTE_TYPES)
+    prices = np.column_stack([price_0, price_1, price_2])
     row, outcome = np.nonzero(~np.isnan(prices))  # quote by quote, outcomes in order
-    ids = quotes[row, :2].astype(np.int64)
     return BoardRows(
-        ids[:, 0], ids[:, 1], outcome.astype(np.int64), prices[row, outcome], quotes[row, 5], quotes[row, 6]
+        market[row].astype(np.int64),
+        book[row].astype(np.int64),
+        outcome.astype(np.int64),
+        prices[row, outcome],
+        confirmed[row] / 1e6,
+        updated[row] / 1e6,
     )
 
 

@@ -112,7 +112,7 @@ def new_market_rows(
             "player": key[4],
             "outcomes": list(names),
         }
-        for key, names in quotes.outcomes.items()
+        for key, names in zip(quotes.markets, quotes.outcomes, strict=True)
         if key not in known
     ]
 
@@ -161,26 +161,20 @@ def snapshot_quotes(
     """
     if not quotes.market:
         return QuoteArrays.empty()
-    found = [markets[key] for key in quotes.market]
-    market_id = np.fromiter((m for m, _ in found), dtype=np.int64, count=len(found))
-    stored_width = np.fromiter((n for _, n in found), dtype=np.int64, count=len(found))
-    prices = np.column_stack(
-        [np.asarray(quotes.price_0), np.asarray(quotes.price_1), np.asarray(quotes.price_2)]
-    )
+    found = [markets[key] for key in quotes.markets]
+    number = np.asarray(quotes.market, dtype=np.int64)
     stamps: dict[datetime, int] = {}
     for stamp in quotes.last_update:
         if stamp not in stamps:
             stamps[stamp] = micros(stamp)
     arrays = QuoteArrays(
-        market_id=market_id,
-        bookmaker_id=np.fromiter(
-            (book_ids[b] for b in quotes.bookmaker), dtype=np.int64, count=len(quotes.bookmaker)
-        ),
-        prices=prices,
-        first_seen=np.full(market_id.size, micros(fetched_at), dtype=np.int64),
+        market_id=np.array([m for m, _ in found], dtype=np.int64)[number],
+        bookmaker_id=np.array([book_ids[b] for b in quotes.books], dtype=np.int64)[quotes.bookmaker],
+        prices=np.column_stack([quotes.price_0, quotes.price_1, quotes.price_2]).astype(np.float64),
+        first_seen=np.full(number.size, micros(fetched_at), dtype=np.int64),
         last_update=np.fromiter(
             (stamps[s] for s in quotes.last_update), dtype=np.int64, count=len(quotes.last_update)
         ),
     )
-    fits = arrays.width() == stored_width
+    fits = arrays.width() == np.array([n for _, n in found], dtype=np.int64)[number]
     return arrays if bool(fits.all()) else arrays.take(np.flatnonzero(fits))

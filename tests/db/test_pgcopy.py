@@ -1,0 +1,78 @@
+"""Binary COPY payloads from numpy columns, through a real PostgreSQL and back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from sqlalchemy import Connection, Engine
+
+from fairedge.db.pgcopy import PgType, binary_copy, read_binary_copy
+
+TYPES: tuple[PgType, ...] = ("int4", "int2", "int8", "float8", "timestamptz")
+
+
+@pytest.fixture
+def pg(db_backend: str, engine: Engine) -> Iterator[Connection]:
+    if db_backend != "postgresql":
+        pytest.skip("binary COPY is PostgreSQL's")
+    with engine.connect() as conn:
+        outer = conn.begin()
+        conn.exec_driver_sql(
+            "CREATE TEMP TABLE copied (a int4, b int2, c int8, d float8, e timestamptz) ON COMMIT DROP"
+        )
+        yield conn
+        outer.rollback()
+
+
+def _driver(conn: Connection) -> Any:
+    return conn.connection.driver_connection
+
+
+def test_round_trip_with_nulls_and_times(pg: Connection) -> None:
+    micros = np.array([1_796_106_615_123_457, 0, -1], dtype=np.int64)  # 2026, the epoch, just before it
+    columns = [
+        np.array([1, -2, 2**31 - 1]),
+        np.array([0, 2, 3]),
+        np.array([2**40, 5, 6]),
+        np.array([1.5, np.nan, -0.25]),
+        micros,
+    ]
+    dbapi = _driver(pg)
+    with dbapi.cursor() as cursor, cursor.copy("COPY copied FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(binary_copy(list(zip(TYPES, columns, strict=True))))
+    rows = pg.exec_driver_sql(
+        "SELECT a, b, c, d, (extract(epoch FROM e) * 1000000)::int8 FROM copied ORDER BY b"
+    ).all()
+    assert rows == [(1, 0, 2**40, 1.5, micros[0]), (-2, 2, 5, None, 0), (2**31 - 1, 3, 6, -0.25, -1)]
+
+    with (
+        dbapi.cursor() as cursor,
+        cursor.copy(
+            "COPY (SELECT a, b, c, coalesce(d, 'NaN'), e FROM copied ORDER BY b) TO STDOUT (FORMAT BINARY)"
+        ) as copy,
+    ):
+        payload = b"".join(bytes(chunk) for chunk in copy)
+    back = read_binary_copy(payload, TYPES)
+    for got, sent in zip(back, columns, strict=True):
+        np.testing.assert_array_equal(got, sent)
+
+
+def test_reading_a_null_is_refused(pg: Connection) -> None:
+    dbapi = _driver(pg)
+    with (
+        dbapi.cursor() as cursor,
+        cursor.copy("COPY (SELECT NULL::float8) TO STDOUT (FORMAT BINARY)") as copy,
+    ):
+        payload = b"".join(bytes(chunk) for chunk in copy)
+    with pytest.raises(ValueError, match="NULL"):
+        read_binary_copy(payload, ["float8"])
+
+
+def test_columns_must_line_up() -> None:
+    with pytest.raises(ValueError, match="same length"):
+        binary_copy([("int4", np.array([1, 2])), ("float8", np.array([1.0]))])
+    with pytest.raises(ValueError, match="not a PostgreSQL"):
+        read_binary_copy(b"nope", ["int4"])
