@@ -46,7 +46,10 @@ def _scheduler_status(request: Request) -> str:
     return "healthy" if scheduler.running else "unhealthy"
 
 
-@router.get("/health")
+@router.get(
+    "/health",
+    responses={503: {"description": "The database does not answer: the same body, status unhealthy."}},
+)
 async def health(request: Request) -> JSONResponse:
     checks = _checks(request)
     services = {
@@ -70,7 +73,10 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=503 if status == "unhealthy" else 200)
 
 
-@router.get("/health/database")
+@router.get(
+    "/health/database",
+    responses={503: {"description": "The database does not answer: the same body, status unhealthy."}},
+)
 async def health_database(request: Request) -> JSONResponse:
     checks = _checks(request)
     result = await _database(checks)
@@ -78,7 +84,10 @@ async def health_database(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if result["status"] == "healthy" else 503)
 
 
-@router.get("/health/redis")
+@router.get(
+    "/health/redis",
+    responses={503: {"description": "REDIS_URL is set and Redis does not answer: status unhealthy."}},
+)
 async def health_redis(request: Request) -> JSONResponse:
     result = await _redis(_checks(request))
     return JSONResponse(result, status_code=503 if result["status"] == "unhealthy" else 200)
