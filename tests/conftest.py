@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
@@ -56,8 +57,8 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'fairedge.db'}"
 
 
-def make_settings(url: str, **overrides: object) -> Settings:
-    return Settings(_env_file=None, ENVIRONMENT="testing", DATABASE_URL=url, **overrides)  # type: ignore[call-arg]
+def make_settings(url: str, **overrides: Any) -> Settings:
+    return Settings(_env_file=None, ENVIRONMENT="testing", DATABASE_URL=url, **overrides)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -25,13 +25,17 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def client(
-    engine: Engine, session_factory: sessionmaker[Session], database_url: str, clock: FakeClock
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    database_url: str,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[TestClient]:
     settings = make_settings(database_url, SCAN_DEVIG_METHODS="shin,power", SCAN_MAX_QUOTE_AGE_SECONDS=120)
     runtime = Runtime(
         settings, engine, session_factory, scan_config(settings), sharp_books(settings), clock=clock
     )
-    runtime.close = lambda: None  # type: ignore[method-assign]  # the session-scoped engine outlives the app
+    monkeypatch.setattr(runtime, "close", lambda: None)  # the session-scoped engine outlives the app
     with session_factory() as session:
         snap = snapshot(
             event(

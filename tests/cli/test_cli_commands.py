@@ -8,17 +8,19 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from factories import REPLAY_EXAMPLE
 from fairedge.cli import app
 
-FIXTURE = Path(__file__).resolve().parents[2] / "examples" / "replay" / "odds-basketball_nba.json"
 runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("env")  # every command runs against its own replay and database
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A replay of the shipped example into a fresh SQLite database, set in the environment the CLI reads."""
     replay = tmp_path / "replay"
     replay.mkdir()
-    shutil.copy(FIXTURE, replay / "0001.json")
+    shutil.copy(REPLAY_EXAMPLE, replay / "0001.json")
     monkeypatch.chdir(tmp_path)  # no stray .env from the developer's tree
     values = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
@@ -29,10 +31,9 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     }
     for key, value in values.items():
         monkeypatch.setenv(key, value)
-    return values
 
 
-def test_db_upgrade_current_downgrade(env: dict[str, str]) -> None:
+def test_db_upgrade_current_downgrade() -> None:
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     current = runner.invoke(app, ["db", "current"])
@@ -46,7 +47,7 @@ def test_db_upgrade_current_downgrade(env: dict[str, str]) -> None:
     assert "current: empty" in runner.invoke(app, ["db", "current"]).output
 
 
-def test_refresh_then_opportunities_table(env: dict[str, str]) -> None:
+def test_refresh_then_opportunities_table() -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     refreshed = runner.invoke(app, ["refresh-odds"])
     assert refreshed.exit_code == 0, refreshed.output
@@ -59,13 +60,16 @@ def test_refresh_then_opportunities_table(env: dict[str, str]) -> None:
     assert "Over 224.5 / Under 225.5" in middles.output and "pinnacle / draftkings" in middles.output
 
 
-def test_rates_are_fractions_or_percents(env: dict[str, str]) -> None:
+def test_rates_are_fractions_or_percents() -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(app, ["refresh-odds"]).exit_code == 0
     as_percent = runner.invoke(app, ["opportunities", "--kind", "ev", "--min-ev", "1%"])
     as_fraction = runner.invoke(app, ["opportunities", "--kind", "ev", "--min-ev", "0.01"])
     assert as_percent.exit_code == 0 and "New York Knicks" in as_percent.output
-    assert as_percent.output.splitlines()[:3] == as_fraction.output.splitlines()[:3]
+    # The same rows; the age column (last) moves with the wall clock between the two commands.
+    assert [line.rsplit(maxsplit=1)[0] for line in as_percent.output.splitlines()[:3]] == [
+        line.rsplit(maxsplit=1)[0] for line in as_fraction.output.splitlines()[:3]
+    ]
     high = runner.invoke(app, ["opportunities", "--kind", "ev", "--min-ev", "2%"])
     assert "no active opportunities match" in high.output  # the Knicks bet is +1.2–2 %
     wrong = runner.invoke(app, ["opportunities", "--kind", "arbitrage", "--min-ev", "1%"])
@@ -74,7 +78,7 @@ def test_rates_are_fractions_or_percents(env: dict[str, str]) -> None:
     assert garbage.exit_code == 2 and "not a rate" in garbage.output
 
 
-def test_empty_results_say_why(env: dict[str, str]) -> None:
+def test_empty_results_say_why() -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     before = runner.invoke(app, ["opportunities"])
     assert before.exit_code == 0 and "no odds stored yet" in before.output
@@ -83,7 +87,7 @@ def test_empty_results_say_why(env: dict[str, str]) -> None:
     assert none.exit_code == 0 and "no active opportunities match" in none.output
 
 
-def test_bad_option_is_a_clear_error(env: dict[str, str]) -> None:
+def test_bad_option_is_a_clear_error() -> None:
     result = runner.invoke(app, ["opportunities", "--kind", "bogus"])
     assert result.exit_code == 2
     assert "--kind must be ev, arbitrage or middle" in result.output
@@ -91,9 +95,7 @@ def test_bad_option_is_a_clear_error(env: dict[str, str]) -> None:
     assert method.exit_code == 2 and "not computed here" in method.output
 
 
-def test_invalid_settings_are_reported_not_raised(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_invalid_settings_are_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DB_POOL_SIZE", "lots")
     result = runner.invoke(app, ["db", "current"])
     assert result.exit_code == 2
@@ -101,9 +103,7 @@ def test_invalid_settings_are_reported_not_raised(
     assert "Traceback" not in result.output
 
 
-def test_replay_without_folder_is_a_configuration_error(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_replay_without_folder_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ODDS_REPLAY_DIR")
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     result = runner.invoke(app, ["refresh-odds"])
@@ -111,7 +111,7 @@ def test_replay_without_folder_is_a_configuration_error(
     assert "ODDS_REPLAY_DIR" in result.output
 
 
-def test_opportunities_before_migration_says_what_to_do(env: dict[str, str]) -> None:
+def test_opportunities_before_migration_says_what_to_do() -> None:
     result = runner.invoke(app, ["opportunities"])
     assert result.exit_code == 1
     assert "fairedge db upgrade" in result.output

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from fairedge.odds.board import BookFacts, build_quotes
-from fairedge.opportunities.scan import ScanConfig, Shape, scan
+from fairedge.odds.board import BookFacts, QuoteBoard, build_quotes
+from fairedge.opportunities.scan import Found, ScanConfig, Shape, scan
 
 # id, key, sharp weight, commission
 BOOKS = BookFacts.build(
@@ -19,28 +21,25 @@ BOOKS = BookFacts.build(
 NOW = 1_000_000.0
 
 
-def board(*quotes: tuple[int, int, list[float], float]) -> dict[str, list]:
-    """(market_id, book_id, prices, age_seconds) → board columns."""
-    cols: dict[str, list] = {
-        "market_id": [],
-        "bookmaker_id": [],
-        "outcome_index": [],
-        "price": [],
-        "confirmed_at": [],
-    }
+def board(*quotes: tuple[int, int, list[float], float]) -> QuoteBoard:
+    """(market_id, book_id, prices, age_seconds) → the board the scan reads."""
+    market_id: list[int] = []
+    bookmaker_id: list[int] = []
+    outcome_index: list[int] = []
+    price: list[float] = []
+    confirmed_at: list[float] = []
     for market, book_id, prices, age in quotes:
         for i, p in enumerate(prices):
-            cols["market_id"].append(market)
-            cols["bookmaker_id"].append(book_id)
-            cols["outcome_index"].append(i)
-            cols["price"].append(p)
-            cols["confirmed_at"].append(NOW - age)
-    return cols
+            market_id.append(market)
+            bookmaker_id.append(book_id)
+            outcome_index.append(i)
+            price.append(p)
+            confirmed_at.append(NOW - age)
+    return build_quotes(market_id, bookmaker_id, outcome_index, price, confirmed_at=confirmed_at, books=BOOKS)
 
 
-def run(cols: dict[str, list], shapes: dict[int, Shape] | None = None, **config: object):  # type: ignore[no-untyped-def]
-    quotes = build_quotes(**cols, books=BOOKS)
-    return scan(quotes, BOOKS, shapes or {}, ScanConfig(**config), now=NOW)  # type: ignore[arg-type]
+def run(quotes: QuoteBoard, shapes: dict[int, Shape] | None = None, **config: Any) -> list[Found]:
+    return scan(quotes, BOOKS, shapes or {}, ScanConfig(**config), now=NOW)
 
 
 def test_soft_price_above_fair_is_ev() -> None:
@@ -59,9 +58,9 @@ def test_soft_price_above_fair_is_ev() -> None:
 
 
 def test_min_ev_threshold_and_stale_quotes() -> None:
-    cols = board((10, 1, [1.95, 1.95], 5), (10, 2, [2.01, 1.80], 5))
-    assert [f for f in run(cols) if f.kind == "ev"] == []  # EV 0.5% < 1%
-    assert len([f for f in run(cols, min_ev=0.004) if f.kind == "ev"]) == 1
+    quotes = board((10, 1, [1.95, 1.95], 5), (10, 2, [2.01, 1.80], 5))
+    assert [f for f in run(quotes) if f.kind == "ev"] == []  # EV 0.5% < 1%
+    assert len([f for f in run(quotes, min_ev=0.004) if f.kind == "ev"]) == 1
     stale = board((10, 1, [1.95, 1.95], 5), (10, 2, [2.30, 1.60], 5000))
     assert [f for f in run(stale) if f.kind == "ev"] == []
 
@@ -85,13 +84,15 @@ def test_arbitrage_found_with_equal_payout_stakes() -> None:
     assert len(arbs) == 1
     arb = arbs[0]
     # The guaranteed return on the total stake, not the book-sum margin 1 − Σ1/d.
-    assert arb.profit_margin == pytest.approx(1 / (1 / 2.10 + 1 / 2.15) - 1)
+    margin = arb.profit_margin
+    assert margin == pytest.approx(1 / (1 / 2.10 + 1 / 2.15) - 1)
+    assert margin is not None
     assert arb.ev is None
     legs = arb.legs
     assert [leg.bookmaker for leg in legs] == ["softbook", "otherbook"]
     assert [leg.stake * leg.net_price for leg in legs] == pytest.approx([leg.payout for leg in legs])
-    assert legs[0].payout == pytest.approx(1 + arb.profit_margin)
-    assert legs[1].payout == pytest.approx(1 + arb.profit_margin)
+    assert legs[0].payout == pytest.approx(1 + margin)
+    assert legs[1].payout == pytest.approx(1 + margin)
     assert sum(leg.stake for leg in legs) == pytest.approx(1.0)
 
 
@@ -136,11 +137,11 @@ def test_no_middle_without_a_whole_number_inside() -> None:
 
 
 def test_every_method_configured_gives_its_own_ev_bets() -> None:
-    cols = board((10, 1, [1.50, 2.70], 5), (10, 2, [1.45, 3.10], 5))
-    found = run(cols, methods=("shin", "multiplicative", "worst_case"))
+    quotes = board((10, 1, [1.50, 2.70], 5), (10, 2, [1.45, 3.10], 5))
+    found = run(quotes, methods=("shin", "multiplicative", "worst_case"))
     methods = {f.devig_method for f in found if f.kind == "ev"}
     assert methods == {"shin", "multiplicative", "worst_case"}
-    by_method = {f.devig_method: f.fair_prob for f in found if f.kind == "ev"}
+    by_method = {f.devig_method: f.fair_prob for f in found if f.kind == "ev" and f.fair_prob is not None}
     assert by_method["worst_case"] <= min(by_method["shin"], by_method["multiplicative"]) + 1e-12
 
 

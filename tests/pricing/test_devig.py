@@ -215,7 +215,7 @@ def test_invalid_odds_name_index_and_value() -> None:
 
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="on_error"):
-        devig([2.0, 2.0], on_error="ignore")  # type: ignore[arg-type]
+        devig([2.0, 2.0], on_error="ignore")  # type: ignore[arg-type]  # the invalid value under test
     with pytest.raises(ValueError, match=r"methods= applies"):
         devig([2.0, 2.0], "shin", methods=["power"])
     with pytest.raises(ValueError, match=r"1-D .* or 2-D"):
@@ -232,7 +232,7 @@ def books(
     """One book: true probabilities (each ≥ ~1 %), inflated by a margin, as decimal odds."""
     n = draw(st.integers(min_n, max_n))
     weights = np.array(draw(st.lists(st.floats(0.05, 1.0), min_size=n, max_size=n)))
-    true = weights / weights.sum()
+    true: np.ndarray = weights / weights.sum()
     m = draw(st.floats(*margin))
     implied = true * (1 + m)
     assume(implied.max() < 0.995)
@@ -310,12 +310,12 @@ def test_rows_accepted_one_step_early_are_verified_and_resolved() -> None:
 
     calls: list[int] = []
 
-    def evaluate(theta: np.ndarray, idx: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def evaluate(theta: np.ndarray, _rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         calls.append(theta.size)
         g = 1.0 - theta
         return g, -0.5 * g
 
-    def probabilities(theta: np.ndarray, idx: np.ndarray | None) -> np.ndarray:
+    def probabilities(theta: np.ndarray, _rows: np.ndarray | None) -> np.ndarray:
         return theta[np.newaxis, :]
 
     start = np.array([0.0, 0.5])

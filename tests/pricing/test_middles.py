@@ -35,7 +35,7 @@ def test_spreads_window_is_in_side_a_margin() -> None:
 
 def test_bad_kind() -> None:
     with pytest.raises(ValueError, match="kind"):
-        middle_window("moneyline", 1, 2)  # type: ignore[arg-type]
+        middle_window("moneyline", 1, 2)  # type: ignore[arg-type]  # the invalid value under test
 
 
 def test_middle_outcome_golden() -> None:
