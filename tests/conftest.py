@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +23,6 @@ from fairedge.db.engine import make_engine
 
 PG_ADMIN_URL = os.environ.get("FAIREDGE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_SERVICES = os.environ.get("FAIREDGE_REQUIRE_SERVICES") == "1"
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _unavailable(message: str) -> None:

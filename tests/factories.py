@@ -1,12 +1,24 @@
-"""Factory functions for odds data: small, explicit snapshots built in code."""
+"""Test data and time: small snapshots built in code, the shipped replay example, the one fake clock."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from fairedge.odds.providers.base import BookmakerQuote, EventOdds, MarketQuote, Outcome, Snapshot
 
 T0 = datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
+# The replay example shipped in the repository (two NBA games as The Odds API sent them): the one recorded
+# payload the tests read.
+REPLAY_EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "replay" / "odds-basketball_nba.json"
+
+
+def replay_example() -> list[dict[str, Any]]:
+    """The example's events, parsed afresh on every call (tests edit them)."""
+    events: list[dict[str, Any]] = json.loads(REPLAY_EXAMPLE.read_text(encoding="utf-8"))
+    return events
 
 
 def h2h(
@@ -69,13 +81,29 @@ def snapshot(*events: EventOdds, at: datetime = T0) -> Snapshot:
 
 
 class FakeClock:
-    """The one fake clock of the tests: what ``Runtime.clock`` returns, moved by hand."""
+    """The one fake clock of the tests: an aware UTC ``now`` that moves only when told.
 
-    def __init__(self, start: datetime = T0) -> None:
+    Called, it returns ``now`` (what ``Runtime.clock`` and the providers' ``clock`` return) and then moves it
+    by ``tick`` seconds, a feed polled at a steady cadence (0 by default: the time stands still). ``advance``
+    moves it by hand, backwards too; ``sleep`` stands in for ``time.sleep``: it records the wait in ``slept``
+    and moves the clock by it, taking no real time.
+    """
+
+    def __init__(self, start: datetime = T0, *, tick: float = 0.0) -> None:
+        if start.utcoffset() != timedelta(0):
+            raise ValueError(f"FakeClock starts at an aware UTC time, not {start!r}")
         self.now = start
+        self.tick = timedelta(seconds=tick)
+        self.slept: list[float] = []
 
     def __call__(self) -> datetime:
-        return self.now
+        current = self.now
+        self.now += self.tick
+        return current
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.advance(seconds)

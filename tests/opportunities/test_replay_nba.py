@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from factories import REPLAY_EXAMPLE
 from fairedge.odds.ingestion import ingest_snapshot
 from fairedge.odds.models import Market
 from fairedge.odds.providers.replay import ReplayProvider
@@ -26,12 +27,11 @@ from fairedge.opportunities.scan import ScanConfig
 from fairedge.opportunities.service import run_scan
 
 RECORDED = datetime(2026, 1, 15, 18, 21, 44, tzinfo=UTC)  # when the example was fetched
-FIXTURE = Path(__file__).resolve().parents[2] / "examples" / "replay" / "odds-basketball_nba.json"
 
 
 @pytest.fixture
 def replayed(session: Session, tmp_path: Path) -> Session:
-    shutil.copy(FIXTURE, tmp_path / "0001.json")
+    shutil.copy(REPLAY_EXAMPLE, tmp_path / "0001.json")
     snapshot = ReplayProvider(tmp_path).fetch()
     assert snapshot.fetched_at == RECORDED
     report = ingest_snapshot(session, snapshot, provider="replay")

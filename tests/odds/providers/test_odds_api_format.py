@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import copy
-import json
 import math
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from factories import replay_example
 from fairedge.odds.providers.odds_api_format import (
     ProviderFormatError,
     american_to_decimal,
@@ -20,13 +19,7 @@ from fairedge.odds.providers.odds_api_format import (
     split_period,
 )
 
-SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "replay" / "odds-basketball_nba.json"
 BEFORE_TIPOFF = datetime(2026, 1, 15, 18, 22, tzinfo=UTC)
-
-
-def _sample() -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    return data
 
 
 def _event(**overrides: Any) -> dict[str, Any]:
@@ -48,7 +41,7 @@ def _book(key: str, markets: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_sample_parses_into_events_books_markets_and_prices() -> None:
-    events = parse_events(_sample(), fetched_at=BEFORE_TIPOFF)
+    events = parse_events(replay_example(), fetched_at=BEFORE_TIPOFF)
 
     assert [e.id for e in events] == ["3f9c1e7a52b84d0e9a6c2b1d4e8f7a90", "a81d4c6e0f2b49b7b3e5c9d7f1a2e6b4"]
     celtics = events[0]
@@ -71,7 +64,7 @@ def test_sample_parses_into_events_books_markets_and_prices() -> None:
 
 
 def test_snapshot_collects_sports_and_bookmakers_catalogue() -> None:
-    snapshot = parse_snapshot(_sample(), BEFORE_TIPOFF, source="test")
+    snapshot = parse_snapshot(replay_example(), BEFORE_TIPOFF, source="test")
 
     assert snapshot.fetched_at == BEFORE_TIPOFF
     assert snapshot.source == "test"
@@ -88,7 +81,7 @@ def test_snapshot_collects_sports_and_bookmakers_catalogue() -> None:
 
 def test_commence_time_before_fetch_means_live() -> None:
     after_first_tipoff = datetime(2026, 1, 16, 1, 0, tzinfo=UTC)
-    events = parse_events(_sample(), fetched_at=after_first_tipoff)
+    events = parse_events(replay_example(), fetched_at=after_first_tipoff)
     assert [e.status for e in events] == ["live", "upcoming"]
 
 
@@ -192,7 +185,7 @@ def test_historical_wrapper_sets_fetched_at() -> None:
         "timestamp": "2026-01-15T18:25:00Z",
         "previous_timestamp": "2026-01-15T18:20:00Z",
         "next_timestamp": "2026-01-15T18:30:00Z",
-        "data": _sample(),
+        "data": replay_example(),
     }
     snapshot = parse_snapshot(wrapper, datetime(2030, 1, 1, tzinfo=UTC))
     assert snapshot.fetched_at == datetime(2026, 1, 15, 18, 25, tzinfo=UTC)
@@ -200,7 +193,7 @@ def test_historical_wrapper_sets_fetched_at() -> None:
 
 
 def test_plain_list_without_any_time_uses_newest_last_update() -> None:
-    payload = _sample()
+    payload = replay_example()
     assert newest_last_update(payload) == datetime(2026, 1, 15, 18, 21, 44, tzinfo=UTC)
     assert parse_snapshot(payload).fetched_at == datetime(2026, 1, 15, 18, 21, 44, tzinfo=UTC)
 
@@ -211,7 +204,7 @@ def test_payload_that_is_not_events_is_rejected() -> None:
 
 
 def test_parsing_does_not_mutate_the_payload() -> None:
-    payload = _sample()
+    payload = replay_example()
     before = copy.deepcopy(payload)
     parse_snapshot(payload, BEFORE_TIPOFF)
     assert payload == before

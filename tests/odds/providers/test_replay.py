@@ -10,16 +10,10 @@ from typing import Any
 
 import pytest
 
+from factories import FakeClock, replay_example
 from fairedge.odds.providers.base import Snapshot
 from fairedge.odds.providers.odds_api_format import ProviderFormatError
 from fairedge.odds.providers.replay import ReplayProvider
-
-SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "replay" / "odds-basketball_nba.json"
-
-
-def _sample() -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    return data
 
 
 def _write(folder: Path, name: str, payload: object) -> Path:
@@ -29,7 +23,7 @@ def _write(folder: Path, name: str, payload: object) -> Path:
 
 
 def _only_first_event(tag: str) -> list[dict[str, Any]]:
-    first = _sample()[0]
+    first = replay_example()[0]
     first["id"] = tag
     return [first]
 
@@ -48,7 +42,7 @@ def test_plays_files_in_name_order_one_per_fetch(tmp_path: Path) -> None:
 
 
 def test_plain_list_takes_newest_last_update_as_fetch_time(tmp_path: Path) -> None:
-    _write(tmp_path, "001.json", _sample())
+    _write(tmp_path, "001.json", replay_example())
     snapshot = ReplayProvider(str(tmp_path)).fetch()
     assert snapshot.fetched_at == datetime(2026, 1, 15, 18, 21, 44, tzinfo=UTC)
     assert [e.status for e in snapshot.events] == ["upcoming", "upcoming"]
@@ -60,7 +54,7 @@ def test_historical_wrapper_timestamp_is_the_fetch_time(tmp_path: Path) -> None:
         "timestamp": "2026-01-16T01:00:00Z",
         "previous_timestamp": "2026-01-16T00:55:00Z",
         "next_timestamp": "2026-01-16T01:05:00Z",
-        "data": _sample(),
+        "data": replay_example(),
     }
     _write(tmp_path, "001.json", wrapper)
     snapshot = ReplayProvider(tmp_path).fetch()
@@ -69,7 +63,7 @@ def test_historical_wrapper_timestamp_is_the_fetch_time(tmp_path: Path) -> None:
 
 
 def test_file_without_any_time_uses_its_modification_time(tmp_path: Path) -> None:
-    event = _sample()[0]
+    event = replay_example()[0]
     event["bookmakers"] = []
     path = _write(tmp_path, "001.json", [event])
     os.utime(path, (1_768_500_000, 1_768_500_000))
@@ -92,7 +86,7 @@ def test_invalid_json_names_the_file_and_the_next_fetch_moves_on(tmp_path: Path)
 
 
 def test_malformed_event_in_a_file_names_the_file_and_event(tmp_path: Path) -> None:
-    broken = _sample()
+    broken = replay_example()
     del broken[1]["home_team"]
     _write(tmp_path, "001.json", broken)
     with pytest.raises(ProviderFormatError, match=r"001\.json.*event 1"):
@@ -152,9 +146,9 @@ def _times(snapshot: Snapshot) -> list[datetime | None]:
 
 
 def test_shift_now_moves_every_time_by_one_delta_so_the_first_snapshot_is_now(tmp_path: Path) -> None:
-    _write(tmp_path, "001.json", _sample())
+    _write(tmp_path, "001.json", replay_example())
     recorded = ReplayProvider(tmp_path).fetch()
-    shifted = ReplayProvider(tmp_path, shift="now", clock=lambda: TODAY).fetch()
+    shifted = ReplayProvider(tmp_path, shift="now", clock=FakeClock(TODAY)).fetch()
 
     assert shifted.fetched_at == TODAY
     delta = TODAY - RECORDED_AT
@@ -172,11 +166,13 @@ def test_shift_now_moves_every_time_by_one_delta_so_the_first_snapshot_is_now(tm
 
 
 def test_shift_now_keeps_the_offsets_between_files(tmp_path: Path) -> None:
-    later = {"timestamp": "2026-01-16T01:00:00Z", "data": _sample()}  # 6 h 38 min 16 s after the first file
-    _write(tmp_path, "001.json", _sample())
+    later = {
+        "timestamp": "2026-01-16T01:00:00Z",
+        "data": replay_example(),
+    }  # 6 h 38 min 16 s after the first file
+    _write(tmp_path, "001.json", replay_example())
     _write(tmp_path, "002.json", later)
-    ticks = iter([TODAY, TODAY + timedelta(seconds=5)])
-    provider = ReplayProvider(tmp_path, shift="now", clock=lambda: next(ticks))
+    provider = ReplayProvider(tmp_path, shift="now", clock=FakeClock(TODAY, tick=5))
 
     first, second = provider.fetch(), provider.fetch()
 
@@ -187,15 +183,15 @@ def test_shift_now_keeps_the_offsets_between_files(tmp_path: Path) -> None:
 
 
 def test_shift_none_plays_the_file_as_recorded(tmp_path: Path) -> None:
-    _write(tmp_path, "001.json", _sample())
+    _write(tmp_path, "001.json", replay_example())
     default = ReplayProvider(tmp_path).fetch()
-    unshifted = ReplayProvider(tmp_path, shift="none", clock=lambda: TODAY).fetch()
+    unshifted = ReplayProvider(tmp_path, shift="none", clock=FakeClock(TODAY)).fetch()
 
     assert unshifted == default
     assert unshifted.fetched_at == RECORDED_AT
 
 
 def test_an_unknown_shift_is_refused(tmp_path: Path) -> None:
-    _write(tmp_path, "001.json", _sample())
+    _write(tmp_path, "001.json", replay_example())
     with pytest.raises(ValueError, match="none, now"):
-        ReplayProvider(tmp_path, shift="later")  # type: ignore[arg-type]
+        ReplayProvider(tmp_path, shift="later")  # type: ignore[arg-type]  # the invalid value under test

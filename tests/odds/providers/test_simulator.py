@@ -6,31 +6,23 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from factories import T0, FakeClock
 from fairedge.odds.providers.base import EventOdds, MarketQuote, Snapshot
 from fairedge.odds.providers.simulator import BOOKMAKERS, SimulatorProvider
 
-START = datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
+START = T0  # 2026-01-15 18:00 UTC
 SHARP = {b.key for b in BOOKMAKERS if b.sharp}
 SOFT = {b.key for b in BOOKMAKERS if not b.sharp}
 SOCCER = ("soccer_epl", "soccer_spain_la_liga")
 
 
-class FakeClock:
-    def __init__(self, start: datetime = START, step: timedelta = timedelta(seconds=20)) -> None:
-        self.now = start
-        self.step = step
-
-    def __call__(self) -> datetime:
-        current = self.now
-        self.now += self.step
-        return current
-
-
 def _run(seed: int | None, fetches: int, step_seconds: float = 20.0, **kwargs: int) -> list[Snapshot]:
-    provider = SimulatorProvider(seed, clock=FakeClock(step=timedelta(seconds=step_seconds)), **kwargs)
+    """``fetches`` snapshots ``step_seconds`` apart on the simulated clock, from ``START``."""
+    provider = SimulatorProvider(seed, clock=FakeClock(START, tick=step_seconds), **kwargs)
     return [provider.fetch() for _ in range(fetches)]
 
 
@@ -100,8 +92,7 @@ def test_different_seeds_give_different_markets() -> None:
 
 
 def test_snapshot_is_stamped_with_the_clock_and_lists_catalogues() -> None:
-    clock = FakeClock()
-    provider = SimulatorProvider(3, clock=clock)
+    provider = SimulatorProvider(3, clock=FakeClock(START))
     snapshot = provider.fetch()
     assert snapshot.fetched_at == START
     assert snapshot.source == provider.name == "simulator"
@@ -282,7 +273,7 @@ def test_soccer_has_draw_and_no_spreads_us_sports_have_spreads_and_totals(histor
 
 
 def test_n_books_adds_synthetic_soft_books() -> None:
-    provider = SimulatorProvider(5, n_events=4, n_books=20, clock=FakeClock())
+    provider = SimulatorProvider(5, n_events=4, n_books=20, clock=FakeClock(START))
     snapshot = provider.fetch()
     keys = [b.key for b in snapshot.bookmakers]
     assert len(keys) == 20
@@ -293,7 +284,7 @@ def test_n_books_adds_synthetic_soft_books() -> None:
 
 
 def test_n_books_below_the_table_takes_its_first_books() -> None:
-    snapshot = SimulatorProvider(5, n_events=4, n_books=2, clock=FakeClock()).fetch()
+    snapshot = SimulatorProvider(5, n_events=4, n_books=2, clock=FakeClock(START)).fetch()
     assert [b.key for b in snapshot.bookmakers] == ["pinnacle", "betfair_ex_eu"]
 
 
@@ -301,16 +292,18 @@ def test_n_books_below_the_table_takes_its_first_books() -> None:
     ("kwargs", "message"),
     [({"n_events": -1}, "n_events"), ({"time_scale": 0.0}, "time_scale"), ({"n_books": 0}, "n_books")],
 )
-def test_invalid_parameters_are_refused(kwargs: dict[str, float], message: str) -> None:
+def test_invalid_parameters_are_refused(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        SimulatorProvider(1, **kwargs)  # type: ignore[arg-type]
+        SimulatorProvider(1, **kwargs)
 
 
 def test_a_clock_going_backwards_freezes_the_market() -> None:
-    times = iter([START, START + timedelta(minutes=5), START + timedelta(minutes=1)])
-    provider = SimulatorProvider(9, clock=lambda: next(times))
+    clock = FakeClock(START)
+    provider = SimulatorProvider(9, clock=clock)
     provider.fetch()
+    clock.advance(5 * 60)
     ahead = provider.fetch()
+    clock.advance(-4 * 60)
     back = provider.fetch()
     still_on = [(e.id, e.status, e.home_score, e.away_score) for e in ahead.events if e.status != "completed"]
     assert [(e.id, e.status, e.home_score, e.away_score) for e in back.events] == still_on

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import random
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +14,7 @@ import pytest
 import respx
 from structlog.testing import capture_logs
 
+from factories import FakeClock, replay_example
 from fairedge.odds.providers.the_odds_api import (
     OddsApiAuthError,
     OddsApiError,
@@ -26,7 +25,6 @@ from fairedge.odds.providers.the_odds_api import (
     TheOddsApiProvider,
 )
 
-SAMPLE = Path(__file__).resolve().parents[3] / "examples" / "replay" / "odds-basketball_nba.json"
 KEY = "k3y-5f1e2d3c4b5a69788796a5b4c3d2e1f0"
 BASE = "https://odds.test/v4"
 NBA_ODDS = "/sports/basketball_nba/odds"
@@ -36,11 +34,6 @@ BEFORE_TIPOFF = datetime(2026, 1, 15, 18, 22, tzinfo=UTC)  # both sample games u
 FIRST_GAME_LIVE = datetime(2026, 1, 16, 1, 0, tzinfo=UTC)  # Celtics–Knicks tipped off at 00:40
 CELTICS_KNICKS = "3f9c1e7a52b84d0e9a6c2b1d4e8f7a90"
 LAKERS_NUGGETS = "a81d4c6e0f2b49b7b3e5c9d7f1a2e6b4"
-
-
-def _sample() -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = json.loads(SAMPLE.read_text(encoding="utf-8"))
-    return data
 
 
 def _error(status: int, code: str, message: str = "error") -> httpx.Response:
@@ -57,7 +50,7 @@ def _error(status: int, code: str, message: str = "error") -> httpx.Response:
 def _odds(payload: object = None, *, remaining: str = "19950", last: str = "3") -> httpx.Response:
     return httpx.Response(
         200,
-        json=_sample() if payload is None else payload,
+        json=replay_example() if payload is None else payload,
         headers={"x-requests-remaining": remaining, "x-requests-used": "50", "x-requests-last": last},
     )
 
@@ -83,22 +76,6 @@ def _score(
     }
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 @pytest.fixture
 def api() -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=BASE, assert_all_called=False, assert_all_mocked=True) as router:
@@ -106,22 +83,22 @@ def api() -> Iterator[respx.MockRouter]:
 
 
 @pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
+def clock() -> FakeClock:
+    """The provider's clock and its retry waits (``clock.slept``): retries take no real time."""
+    return FakeClock(BEFORE_TIPOFF)
+
+
+# make(**options) → a provider with these OddsApiOptions (and ``rng=`` for the jitter) on the fake clock.
+MakeProvider = Callable[..., TheOddsApiProvider]
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(BEFORE_TIPOFF)
-
-
-@pytest.fixture
-def make(sleeps: Sleeps, clock: Clock) -> Any:
-    def build(**overrides: Any) -> TheOddsApiProvider:
-        collaborators: dict[str, Any] = {"sleep": sleeps, "clock": clock, "rng": random.Random(7)}
-        collaborators.update((name, overrides.pop(name)) for name in list(overrides) if name in collaborators)
-        options = OddsApiOptions(base_url=BASE, sports=("basketball_nba",), scores_interval_seconds=0.0)
-        return TheOddsApiProvider(KEY, replace(options, **overrides), **collaborators)
+def make(clock: FakeClock) -> MakeProvider:
+    def build(rng: random.Random | None = None, **options: Any) -> TheOddsApiProvider:
+        defaults = OddsApiOptions(base_url=BASE, sports=("basketball_nba",), scores_interval_seconds=0.0)
+        return TheOddsApiProvider(
+            KEY, replace(defaults, **options), sleep=clock.sleep, clock=clock, rng=rng or random.Random(7)
+        )
 
     return build
 
@@ -130,7 +107,7 @@ def make(sleeps: Sleeps, clock: Clock) -> Any:
 
 
 def test_odds_request_carries_key_regions_markets_and_decimal_format(
-    api: respx.MockRouter, make: Any
+    api: respx.MockRouter, make: MakeProvider
 ) -> None:
     route = api.get(NBA_ODDS).mock(return_value=_odds())
     provider = make(regions=("us", "eu"))
@@ -166,7 +143,7 @@ def test_odds_request_carries_key_regions_markets_and_decimal_format(
     assert "betfair_ex_eu" in {b.key for b in snapshot.bookmakers}
 
 
-def test_listed_bookmakers_replace_regions(api: respx.MockRouter, make: Any) -> None:
+def test_listed_bookmakers_replace_regions(api: respx.MockRouter, make: MakeProvider) -> None:
     route = api.get(NBA_ODDS).mock(return_value=_odds())
     make(bookmakers=("pinnacle", "betfair_ex_eu"), markets=("h2h",)).fetch()
 
@@ -176,7 +153,7 @@ def test_listed_bookmakers_replace_regions(api: respx.MockRouter, make: Any) -> 
     assert params["markets"] == "h2h"
 
 
-def test_requests_have_an_explicit_timeout(api: respx.MockRouter, make: Any) -> None:
+def test_requests_have_an_explicit_timeout(api: respx.MockRouter, make: MakeProvider) -> None:
     route = api.get(NBA_ODDS).mock(return_value=_odds())
     make(timeout_seconds=7.0).fetch()
 
@@ -185,7 +162,9 @@ def test_requests_have_an_explicit_timeout(api: respx.MockRouter, make: Any) -> 
     assert timeout["connect"] == 5.0
 
 
-def test_quota_header_becomes_quota_remaining_and_is_logged(api: respx.MockRouter, make: Any) -> None:
+def test_quota_header_becomes_quota_remaining_and_is_logged(
+    api: respx.MockRouter, make: MakeProvider
+) -> None:
     api.get(NBA_ODDS).mock(return_value=_odds(remaining="487", last="3"))
     provider = make()
 
@@ -227,7 +206,7 @@ SPORTS = [
 
 
 def test_sports_are_discovered_when_none_configured_and_the_list_is_cached(
-    api: respx.MockRouter, make: Any, clock: Clock
+    api: respx.MockRouter, make: MakeProvider, clock: FakeClock
 ) -> None:
     sports = api.get("/sports").mock(return_value=httpx.Response(200, json=SPORTS))
     nba = api.get(NBA_ODDS).mock(return_value=_odds())
@@ -257,7 +236,7 @@ def test_sports_are_discovered_when_none_configured_and_the_list_is_cached(
 
 
 def test_stale_sports_list_is_reused_when_its_refresh_fails(
-    api: respx.MockRouter, make: Any, clock: Clock
+    api: respx.MockRouter, make: MakeProvider, clock: FakeClock
 ) -> None:
     sports = api.get("/sports").mock(
         side_effect=[httpx.Response(200, json=SPORTS), *[httpx.Response(503)] * 2]
@@ -279,7 +258,7 @@ def test_stale_sports_list_is_reused_when_its_refresh_fails(
 
 
 def test_scores_mark_completed_games_without_bookmakers(
-    api: respx.MockRouter, make: Any, clock: Clock
+    api: respx.MockRouter, make: MakeProvider, clock: FakeClock
 ) -> None:
     clock.now = FIRST_GAME_LIVE
     api.get(NBA_ODDS).mock(return_value=_odds())
@@ -319,7 +298,7 @@ def test_scores_mark_completed_games_without_bookmakers(
     assert snapshot.quota_remaining == 480  # the last response's header
 
 
-def test_scores_are_not_requested_when_no_game_has_started(api: respx.MockRouter, make: Any) -> None:
+def test_scores_are_not_requested_when_no_game_has_started(api: respx.MockRouter, make: MakeProvider) -> None:
     api.get(NBA_ODDS).mock(return_value=_odds())
     scores = api.get(NBA_SCORES).mock(return_value=httpx.Response(200, json=[]))
 
@@ -329,7 +308,9 @@ def test_scores_are_not_requested_when_no_game_has_started(api: respx.MockRouter
     assert len(snapshot.events) == 2
 
 
-def test_include_scores_false_never_requests_scores(api: respx.MockRouter, make: Any, clock: Clock) -> None:
+def test_include_scores_false_never_requests_scores(
+    api: respx.MockRouter, make: MakeProvider, clock: FakeClock
+) -> None:
     clock.now = FIRST_GAME_LIVE
     api.get(NBA_ODDS).mock(return_value=_odds())
     scores = api.get(NBA_SCORES).mock(return_value=httpx.Response(200, json=[]))
@@ -341,10 +322,10 @@ def test_include_scores_false_never_requests_scores(api: respx.MockRouter, make:
 
 
 def test_a_live_game_is_followed_until_completed_after_it_leaves_the_odds(
-    api: respx.MockRouter, make: Any, clock: Clock
+    api: respx.MockRouter, make: MakeProvider, clock: FakeClock
 ) -> None:
     clock.now = FIRST_GAME_LIVE
-    only_lakers = [e for e in _sample() if e["id"] == LAKERS_NUGGETS]
+    only_lakers = [e for e in replay_example() if e["id"] == LAKERS_NUGGETS]
     api.get(NBA_ODDS).mock(side_effect=[_odds(), _odds(only_lakers), _odds(only_lakers)])
     scores = api.get(NBA_SCORES).mock(
         side_effect=[
@@ -372,7 +353,7 @@ def test_a_live_game_is_followed_until_completed_after_it_leaves_the_odds(
     assert scores.call_count == 2
 
 
-def test_scores_failure_keeps_the_odds(api: respx.MockRouter, make: Any, clock: Clock) -> None:
+def test_scores_failure_keeps_the_odds(api: respx.MockRouter, make: MakeProvider, clock: FakeClock) -> None:
     clock.now = FIRST_GAME_LIVE
     api.get(NBA_ODDS).mock(return_value=_odds())
     scores = api.get(NBA_SCORES).mock(return_value=httpx.Response(502))
@@ -388,7 +369,7 @@ def test_scores_failure_keeps_the_odds(api: respx.MockRouter, make: Any, clock: 
 
 
 def test_invalid_key_raises_and_the_provider_refuses_further_calls(
-    api: respx.MockRouter, make: Any, sleeps: Sleeps
+    api: respx.MockRouter, make: MakeProvider, clock: FakeClock
 ) -> None:
     route = api.get(NBA_ODDS).mock(return_value=_error(401, "INVALID_KEY", "API key is not valid"))
     provider = make()
@@ -399,7 +380,7 @@ def test_invalid_key_raises_and_the_provider_refuses_further_calls(
         provider.fetch()
 
     assert route.call_count == 1
-    assert sleeps == []
+    assert clock.slept == []
     assert first.value.error_code == "INVALID_KEY"
     assert first.value.sport == "basketball_nba"
     assert "INVALID_KEY" in str(first.value)
@@ -409,7 +390,7 @@ def test_invalid_key_raises_and_the_provider_refuses_further_calls(
 
 
 def test_out_of_credits_stops_calls_until_the_backoff_ends(
-    api: respx.MockRouter, make: Any, clock: Clock, sleeps: Sleeps
+    api: respx.MockRouter, make: MakeProvider, clock: FakeClock
 ) -> None:
     route = api.get(NBA_ODDS).mock(
         side_effect=[
@@ -432,7 +413,7 @@ def test_out_of_credits_stops_calls_until_the_backoff_ends(
     with pytest.raises(OddsApiQuotaExhausted):
         provider.fetch()
     assert route.call_count == 1
-    assert sleeps == []
+    assert clock.slept == []
 
     clock.advance(2)
     snapshot = provider.fetch()
@@ -440,7 +421,9 @@ def test_out_of_credits_stops_calls_until_the_backoff_ends(
     assert snapshot.quota_remaining == 20000
 
 
-def test_bad_parameters_422_are_not_retried(api: respx.MockRouter, make: Any, sleeps: Sleeps) -> None:
+def test_bad_parameters_422_are_not_retried(
+    api: respx.MockRouter, make: MakeProvider, clock: FakeClock
+) -> None:
     nba = api.get(NBA_ODDS).mock(return_value=_error(422, "INVALID_MARKET", "Invalid markets: h2hh"))
     epl = api.get(EPL_ODDS).mock(return_value=_odds([]))
     provider = make(sports=("basketball_nba", "soccer_epl"), markets=("h2hh",))
@@ -450,7 +433,7 @@ def test_bad_parameters_422_are_not_retried(api: respx.MockRouter, make: Any, sl
 
     assert nba.call_count == 1
     assert not epl.called
-    assert sleeps == []
+    assert clock.slept == []
     assert raised.value.error_code == "INVALID_MARKET"
     assert raised.value.status == 422
     with pytest.raises(OddsApiRequestError):
@@ -458,7 +441,7 @@ def test_bad_parameters_422_are_not_retried(api: respx.MockRouter, make: Any, sl
     assert nba.call_count == 2
 
 
-def test_error_code_decides_not_the_status(api: respx.MockRouter, make: Any) -> None:
+def test_error_code_decides_not_the_status(api: respx.MockRouter, make: MakeProvider) -> None:
     route = api.get(NBA_ODDS).mock(
         return_value=_error(
             401, "HISTORICAL_UNAVAILABLE_ON_FREE_USAGE_PLAN", "Historical data needs a paid plan"
@@ -477,7 +460,9 @@ def test_error_code_decides_not_the_status(api: respx.MockRouter, make: Any) -> 
 # ---------------------------------------------------------------------------------------------- retries
 
 
-def test_rate_limit_then_success_after_one_retry(api: respx.MockRouter, make: Any, sleeps: Sleeps) -> None:
+def test_rate_limit_then_success_after_one_retry(
+    api: respx.MockRouter, make: MakeProvider, clock: FakeClock
+) -> None:
     route = api.get(NBA_ODDS).mock(
         side_effect=[_error(429, "EXCEEDED_FREQ_LIMIT", "Too many requests"), _odds()]
     )
@@ -487,8 +472,8 @@ def test_rate_limit_then_success_after_one_retry(api: respx.MockRouter, make: An
 
     assert route.call_count == 2
     assert len(snapshot.events) == 2
-    assert len(sleeps) == 1
-    assert 0 < sleeps[0] <= 0.5
+    assert len(clock.slept) == 1
+    assert 0 < clock.slept[0] <= 0.5
     errors = [e for e in logs if e["event"] == "odds_api_error"]
     assert [(e["log_level"], e["status"], e["error_code"], e["attempt"], e["sport"]) for e in errors] == [
         ("warning", 429, "EXCEEDED_FREQ_LIMIT", 1, "basketball_nba")
@@ -496,14 +481,16 @@ def test_rate_limit_then_success_after_one_retry(api: respx.MockRouter, make: An
     assert errors[0]["provider"] == "the_odds_api"
 
 
-def test_retry_after_header_sets_the_minimum_wait(api: respx.MockRouter, make: Any, sleeps: Sleeps) -> None:
+def test_retry_after_header_sets_the_minimum_wait(
+    api: respx.MockRouter, make: MakeProvider, clock: FakeClock
+) -> None:
     limited = _error(429, "EXCEEDED_FREQ_LIMIT")
     limited.headers["retry-after"] = "2"
     api.get(NBA_ODDS).mock(side_effect=[limited, _odds()])
 
     make(backoff_seconds=0.1).fetch()
 
-    assert sleeps == [2.0]
+    assert clock.slept == [2.0]
 
 
 class NoJitter(random.Random):
@@ -514,7 +501,7 @@ class NoJitter(random.Random):
 
 
 def test_server_errors_exhaust_attempts_with_exponential_backoff(
-    api: respx.MockRouter, make: Any, sleeps: Sleeps
+    api: respx.MockRouter, make: MakeProvider, clock: FakeClock
 ) -> None:
     route = api.get(NBA_ODDS).mock(return_value=httpx.Response(500, text="Internal Server Error"))
 
@@ -522,7 +509,7 @@ def test_server_errors_exhaust_attempts_with_exponential_backoff(
         make(max_attempts=4, backoff_seconds=0.5, rng=NoJitter()).fetch()
 
     assert route.call_count == 4
-    assert sleeps == [0.5, 1.0, 2.0]
+    assert clock.slept == [0.5, 1.0, 2.0]
     assert raised.value.status == 500
     assert raised.value.sport == "basketball_nba"
     assert "basketball_nba" in str(raised.value)
@@ -530,41 +517,47 @@ def test_server_errors_exhaust_attempts_with_exponential_backoff(
     assert levels[:4] == [("warning", 1), ("warning", 2), ("warning", 3), ("error", 4)]
 
 
-def test_backoff_is_jittered_below_a_capped_ceiling(api: respx.MockRouter, make: Any, sleeps: Sleeps) -> None:
+def test_backoff_is_jittered_below_a_capped_ceiling(
+    api: respx.MockRouter, make: MakeProvider, clock: FakeClock
+) -> None:
     api.get(NBA_ODDS).mock(return_value=httpx.Response(503))
 
     with pytest.raises(OddsApiUnavailable):
         make(max_attempts=6, backoff_seconds=1.0, max_backoff_seconds=4.0, rng=random.Random(3)).fetch()
 
     ceilings = [1.0, 2.0, 4.0, 4.0, 4.0]
-    assert len(sleeps) == 5
-    assert all(0 < s <= c for s, c in zip(sleeps, ceilings, strict=True))
-    assert len(set(sleeps)) == 5  # jittered, not a fixed schedule
-    assert any(s < c for s, c in zip(sleeps, ceilings, strict=True))
+    assert len(clock.slept) == 5
+    assert all(0 < s <= c for s, c in zip(clock.slept, ceilings, strict=True))
+    assert len(set(clock.slept)) == 5  # jittered, not a fixed schedule
+    assert any(s < c for s, c in zip(clock.slept, ceilings, strict=True))
 
 
-def test_timeout_is_retried(api: respx.MockRouter, make: Any, sleeps: Sleeps) -> None:
+def test_timeout_is_retried(api: respx.MockRouter, make: MakeProvider, clock: FakeClock) -> None:
     route = api.get(NBA_ODDS).mock(side_effect=[httpx.ReadTimeout("timed out"), _odds()])
 
     snapshot = make().fetch()
 
     assert route.call_count == 2
-    assert len(sleeps) == 1
+    assert len(clock.slept) == 1
     assert len(snapshot.events) == 2
 
 
-def test_connection_errors_end_unavailable(api: respx.MockRouter, make: Any, sleeps: Sleeps) -> None:
+def test_connection_errors_end_unavailable(
+    api: respx.MockRouter, make: MakeProvider, clock: FakeClock
+) -> None:
     route = api.get(NBA_ODDS).mock(side_effect=httpx.ConnectError("[Errno 111] Connection refused"))
 
     with pytest.raises(OddsApiUnavailable) as raised:
         make(max_attempts=3).fetch()
 
     assert route.call_count == 3
-    assert len(sleeps) == 2
+    assert len(clock.slept) == 2
     assert "ConnectError" in str(raised.value)
 
 
-def test_invalid_json_is_retried_then_unavailable(api: respx.MockRouter, make: Any, sleeps: Sleeps) -> None:
+def test_invalid_json_is_retried_then_unavailable(
+    api: respx.MockRouter, make: MakeProvider, clock: FakeClock
+) -> None:
     route = api.get(NBA_ODDS).mock(
         return_value=httpx.Response(
             200, text="<html>upstream proxy error</html>", headers={"content-type": "text/html"}
@@ -575,12 +568,12 @@ def test_invalid_json_is_retried_then_unavailable(api: respx.MockRouter, make: A
         make(max_attempts=3).fetch()
 
     assert route.call_count == 3
-    assert len(sleeps) == 2
+    assert len(clock.slept) == 2
     assert "invalid JSON" in str(raised.value)
 
 
 def test_a_payload_that_is_not_a_list_of_events_is_unavailable_without_retry(
-    api: respx.MockRouter, make: Any, sleeps: Sleeps
+    api: respx.MockRouter, make: MakeProvider, clock: FakeClock
 ) -> None:
     route = api.get(NBA_ODDS).mock(return_value=_odds({"unexpected": "object"}))
 
@@ -588,14 +581,16 @@ def test_a_payload_that_is_not_a_list_of_events_is_unavailable_without_retry(
         make().fetch()
 
     assert route.call_count == 1
-    assert sleeps == []
+    assert clock.slept == []
     assert "unreadable payload" in str(raised.value)
 
 
 # ------------------------------------------------------------------------------------------ several sports
 
 
-def test_unknown_sport_404_is_skipped_and_other_sports_returned(api: respx.MockRouter, make: Any) -> None:
+def test_unknown_sport_404_is_skipped_and_other_sports_returned(
+    api: respx.MockRouter, make: MakeProvider
+) -> None:
     unknown = api.get("/sports/basketball_xyz/odds").mock(
         return_value=_error(404, "UNKNOWN_SPORT", "Unknown sport")
     )
@@ -613,7 +608,7 @@ def test_unknown_sport_404_is_skipped_and_other_sports_returned(api: respx.MockR
     ]
 
 
-def test_partial_snapshot_when_one_sport_stays_unavailable(api: respx.MockRouter, make: Any) -> None:
+def test_partial_snapshot_when_one_sport_stays_unavailable(api: respx.MockRouter, make: MakeProvider) -> None:
     api.get(NBA_ODDS).mock(return_value=_odds())
     epl = api.get(EPL_ODDS).mock(return_value=httpx.Response(503))
     provider = make(sports=("soccer_epl", "basketball_nba"), max_attempts=2)
@@ -627,7 +622,7 @@ def test_partial_snapshot_when_one_sport_stays_unavailable(api: respx.MockRouter
     assert [(e["log_level"], e["sport"], e["status"]) for e in partial] == [("error", "soccer_epl", 503)]
 
 
-def test_raises_when_no_sport_could_be_fetched(api: respx.MockRouter, make: Any) -> None:
+def test_raises_when_no_sport_could_be_fetched(api: respx.MockRouter, make: MakeProvider) -> None:
     api.get(NBA_ODDS).mock(return_value=httpx.Response(503))
     api.get(EPL_ODDS).mock(side_effect=httpx.ConnectTimeout("connect timed out"))
     provider = make(sports=("soccer_epl", "basketball_nba"), max_attempts=2)
@@ -642,7 +637,7 @@ def test_raises_when_no_sport_could_be_fetched(api: respx.MockRouter, make: Any)
 # -------------------------------------------------------------------------------------------- the API key
 
 
-def test_api_key_never_appears_in_logs_exceptions_or_reprs(api: respx.MockRouter, make: Any) -> None:
+def test_api_key_never_appears_in_logs_exceptions_or_reprs(api: respx.MockRouter, make: MakeProvider) -> None:
     leaky_url = f"{BASE}{NBA_ODDS}?apiKey={KEY}"
     api.get(NBA_ODDS).mock(
         side_effect=[
@@ -688,7 +683,7 @@ def _shown_chain(exc: BaseException) -> list[BaseException]:
 
 @pytest.mark.parametrize("sports", [("basketball_nba",), ()], ids=["odds", "sports-discovery"])
 def test_transport_failure_does_not_chain_the_httpx_request(
-    api: respx.MockRouter, make: Any, sports: tuple[str, ...]
+    api: respx.MockRouter, make: MakeProvider, sports: tuple[str, ...]
 ) -> None:
     api.get(NBA_ODDS).mock(side_effect=httpx.ConnectError("refused"))
     api.get("/sports").mock(side_effect=httpx.ConnectError("refused"))
@@ -748,14 +743,16 @@ def test_a_key_source_is_asked_for_every_request(api: respx.MockRouter) -> None:
     assert keys.asked >= 2
 
 
-def test_a_refused_key_blocks_until_the_source_gives_another(api: respx.MockRouter, sleeps: Sleeps) -> None:
+def test_a_refused_key_blocks_until_the_source_gives_another(api: respx.MockRouter, clock: FakeClock) -> None:
     other = "n3w-" + KEY
     route = api.get(NBA_ODDS).mock(
         side_effect=[_error(401, "INVALID_KEY", f"API key {KEY} is not valid"), _odds()]
     )
     keys = Keys(KEY)
     provider = TheOddsApiProvider(
-        keys, OddsApiOptions(base_url=BASE, sports=("basketball_nba",), include_scores=False), sleep=sleeps
+        keys,
+        OddsApiOptions(base_url=BASE, sports=("basketball_nba",), include_scores=False),
+        sleep=clock.sleep,
     )
 
     with capture_logs() as logs:
@@ -771,7 +768,7 @@ def test_a_refused_key_blocks_until_the_source_gives_another(api: respx.MockRout
     assert route.calls.last.request.url.params["apiKey"] == other
     assert len(snapshot.events) == 2
     assert KEY not in str(logs)
-    assert sleeps == []
+    assert clock.slept == []
 
 
 def test_an_empty_key_from_the_source_is_an_auth_error_without_a_request(api: respx.MockRouter) -> None:
