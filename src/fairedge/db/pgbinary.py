@@ -1,10 +1,15 @@
-"""PostgreSQL ``COPY … (FORMAT BINARY)`` payloads built from numpy columns, without a Python loop per row.
+"""PostgreSQL's binary formats to and from numpy columns, without a Python step per row.
+
+Writes: ``COPY … (FORMAT BINARY)`` payloads.
 
 A binary row is a field count, then per field its byte length and big-endian value. Rows whose fields are
 all present have one fixed layout, so a block of them is one numpy structured array written with
 ``tobytes()``: about 25 ms for 180,000 rows, against 150 ms to format the same rows as COPY text (and the
 server parses binary faster). A NULL field (length −1, no value) changes the layout, so rows are grouped
 by which of their float columns are NaN (stored as NULL), one structured array per group.
+
+Reads: rows packed server-side into one ``bytea`` of fixed-width records (:func:`packed_select`), read
+by one numpy view (:func:`unpack_rows`).
 """
 
 from __future__ import annotations
@@ -68,30 +73,35 @@ def _block(
     return block.tobytes()
 
 
-def read_binary_copy(payload: bytes, types: Sequence[PgType]) -> list[NDArray[Any]]:
-    """The columns of a ``COPY (…) TO STDOUT (FORMAT BINARY)`` payload without NULLs (coalesce them in the
-    query), one numpy array each: one structured view of the rows, no Python object per value.
+_SEND = {"int2": "int2send", "int4": "int4send", "int8": "int8send", "float8": "float8send",
+         "timestamptz": "timestamptz_send"}  # fmt: skip
+
+
+def packed_select(sql: str, types: Sequence[PgType]) -> str:
+    """A query returning the rows of ``sql`` as one ``bytea`` of fixed-width big-endian records, and its
+    row count: what :func:`unpack_rows` reads.
+
+    Each value goes through its type's binary send function and the records are concatenated by
+    ``string_agg`` server-side: one value crosses to Python instead of one message per row (a binary
+    ``COPY TO STDOUT`` hands psycopg 90,000 messages for 90,000 quotes, 4 µs each). ``sql`` must not
+    return NULLs (a NULL would drop its whole record): coalesce them.
+    """
+    names = [f"c{i}" for i in range(len(types))]
+    record = " || ".join(f"{_SEND[kind]}(q.{name})" for kind, name in zip(types, names, strict=True))
+    return f"SELECT string_agg({record}, ''::bytea), count(*) FROM ({sql}) AS q({', '.join(names)})"
+
+
+def unpack_rows(packed: bytes | None, count: int, types: Sequence[PgType]) -> list[NDArray[Any]]:
+    """The columns of :func:`packed_select`'s answer, one numpy array each (native byte order).
 
     ``timestamptz`` columns come back as integer microseconds since 1970-01-01 UTC.
     """
-    if not payload.startswith(HEADER[:11]):
-        raise ValueError("not a PostgreSQL binary COPY payload")
-    extension = int.from_bytes(payload[15:19], "big")
-    start, end = 19 + extension, len(payload) - len(TRAILER)
-    if payload[end:] != TRAILER:
-        raise ValueError("binary COPY payload without its trailer")
-    fields: list[tuple[str, str]] = [("count", ">i2")]
-    for i, kind in enumerate(types):
-        fields += [(f"length{i}", ">i4"), (f"value{i}", _CODES[kind])]
-    rows = np.frombuffer(
-        payload, dtype=fields, offset=start, count=(end - start) // np.dtype(fields).itemsize
-    )
-    if rows.size * np.dtype(fields).itemsize != end - start or bool((rows["count"] != len(types)).any()):
-        raise ValueError("binary COPY rows do not match the expected columns (a NULL, or another type?)")
+    dtype = np.dtype([(f"value{i}", _CODES[kind]) for i, kind in enumerate(types)])
+    records = np.frombuffer(packed or b"", dtype=dtype)
+    if records.size != count:
+        raise ValueError(f"packed rows hold {records.size} records for {count} rows (a NULL value?)")
     columns: list[NDArray[Any]] = []
     for i, kind in enumerate(types):
-        if bool((rows[f"length{i}"] != np.dtype(_CODES[kind]).itemsize).any()):
-            raise ValueError(f"binary COPY column {i} holds a NULL or another type than {kind}")
-        values = rows[f"value{i}"].astype(_CODES[kind][1:])  # native byte order
+        values = records[f"value{i}"].astype(_CODES[kind][1:])
         columns.append(values + PG_EPOCH_MICROS if kind == "timestamptz" else values)
     return columns

@@ -1,4 +1,4 @@
-"""Binary COPY payloads from numpy columns, through a real PostgreSQL and back."""
+"""Binary COPY payloads from numpy columns, and packed rows back, through a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sqlalchemy import Connection, Engine
 
-from fairedge.db.pgcopy import PgType, binary_copy, read_binary_copy
+from fairedge.db.pgbinary import PgType, binary_copy, packed_select, unpack_rows
 
 TYPES: tuple[PgType, ...] = ("int4", "int2", "int8", "float8", "timestamptz")
 
@@ -17,7 +17,7 @@ TYPES: tuple[PgType, ...] = ("int4", "int2", "int8", "float8", "timestamptz")
 @pytest.fixture
 def pg(db_backend: str, engine: Engine) -> Iterator[Connection]:
     if db_backend != "postgresql":
-        pytest.skip("binary COPY is PostgreSQL's")
+        pytest.skip("PostgreSQL's binary formats")
     with engine.connect() as conn:
         outer = conn.begin()
         conn.exec_driver_sql(
@@ -48,31 +48,26 @@ def test_round_trip_with_nulls_and_times(pg: Connection) -> None:
     ).all()
     assert rows == [(1, 0, 2**40, 1.5, micros[0]), (-2, 2, 5, None, 0), (2**31 - 1, 3, 6, -0.25, -1)]
 
-    with (
-        dbapi.cursor() as cursor,
-        cursor.copy(
-            "COPY (SELECT a, b, c, coalesce(d, 'NaN'), e FROM copied ORDER BY b) TO STDOUT (FORMAT BINARY)"
-        ) as copy,
-    ):
-        payload = b"".join(bytes(chunk) for chunk in copy)
-    back = read_binary_copy(payload, TYPES)
+    sql = "SELECT a, b, c, coalesce(d, 'NaN'), e FROM copied ORDER BY b"
+    packed, count = dbapi.execute(packed_select(sql, TYPES)).fetchone()
+    back = unpack_rows(packed, count, TYPES)
     for got, sent in zip(back, columns, strict=True):
         np.testing.assert_array_equal(got, sent)
 
 
-def test_reading_a_null_is_refused(pg: Connection) -> None:
-    dbapi = _driver(pg)
-    with (
-        dbapi.cursor() as cursor,
-        cursor.copy("COPY (SELECT NULL::float8) TO STDOUT (FORMAT BINARY)") as copy,
-    ):
-        payload = b"".join(bytes(chunk) for chunk in copy)
-    with pytest.raises(ValueError, match="NULL"):
-        read_binary_copy(payload, ["float8"])
+def test_a_null_is_refused_not_dropped(pg: Connection) -> None:
+    sql = packed_select("SELECT 1.5::float8 UNION ALL SELECT NULL", ["float8"])
+    packed, count = _driver(pg).execute(sql).fetchone()
+    with pytest.raises(ValueError, match="1 records for 2 rows"):
+        unpack_rows(packed, count, ["float8"])
+
+
+def test_no_rows_are_empty_columns(pg: Connection) -> None:
+    packed, count = _driver(pg).execute(packed_select("SELECT 1::int4 WHERE false", ["int4"])).fetchone()
+    [column] = unpack_rows(packed, count, ["int4"])
+    assert column.size == 0
 
 
 def test_columns_must_line_up() -> None:
     with pytest.raises(ValueError, match="same length"):
         binary_copy([("int4", np.array([1, 2])), ("float8", np.array([1.0]))])
-    with pytest.raises(ValueError, match="not a PostgreSQL"):
-        read_binary_copy(b"nope", ["int4"])
