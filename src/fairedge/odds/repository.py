@@ -316,6 +316,9 @@ def update_quotes(session: Session, quotes: QuoteArrays) -> None:
         _copy(
             session, "quote_changes", QUOTE_COLUMNS, binary_copy(list(zip(QUOTE_TYPES, columns, strict=True)))
         )
+        # The join's hash of 90,000 keys spills to disk in 4 batches at the default 4 MB; this transaction
+        # only.
+        dbapi.execute("SET LOCAL work_mem = '64MB'")
         dbapi.execute(
             "UPDATE current_quotes AS q SET price_0 = c.price_0, price_1 = c.price_1, price_2 = c.price_2, "
             "first_seen = c.first_seen, last_update = c.last_update FROM quote_changes AS c "
