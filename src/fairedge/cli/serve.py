@@ -12,6 +12,8 @@ import uvicorn
 from fairedge.cli.common import fail, load_settings, user_errors
 from fairedge.db import migrate
 
+KEEP_ALIVE_SECONDS = 75
+
 
 def run_command(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -31,9 +33,17 @@ def run_command(
         runtime.provider  # noqa: B018 - build it now so a bad provider setting fails before serving
         app = create_app(settings, runtime=runtime, run_scheduler=True)
     typer.echo(f"FairEdge on http://{host}:{port}  (API docs: /docs, provider: {settings.odds_provider})")
-    serve_until_stopped(
-        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False))
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        # Browsers poll the board every few seconds: with uvicorn's 5 s default an idle connection is closed
+        # just as the next poll arrives (a failed request for clients that do not retry). nginx's default.
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
+    serve_until_stopped(uvicorn.Server(config))
 
 
 def serve_until_stopped(server: uvicorn.Server) -> None:
