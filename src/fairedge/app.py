@@ -116,8 +116,6 @@ def create_app(
     )
     app.state.settings = settings
     app.state.runtime = runtime
-    app.state.engine = runtime.engine
-    app.state.session_factory = runtime.session_factory
     app.state.session_gate = SessionGate(
         runtime.session_factory, permits=settings.DB_POOL_SIZE, wait_seconds=settings.DB_POOL_TIMEOUT
     )
