@@ -14,6 +14,7 @@ from fairedge.odds.providers.odds_api_format import (
     ProviderFormatError,
     american_to_decimal,
     newest_last_update,
+    parse_datetime,
     parse_events,
     parse_snapshot,
     split_period,
@@ -152,12 +153,20 @@ def test_american_odds_inside_plus_minus_100_are_not_a_number() -> None:
 
 def test_bad_prices_pass_through_for_ingestion_to_reject() -> None:
     markets = [
-        {"key": "h2h", "outcomes": [{"name": "Arsenal", "price": "n/a"}, {"name": "Chelsea", "price": 0.9}]}
+        {
+            "key": "h2h",
+            "outcomes": [
+                {"name": "Arsenal", "price": "n/a"},
+                {"name": "Chelsea", "price": 0.9},
+                {"name": "Draw", "price": True},
+            ],
+        }
     ]
     (event,) = parse_events([_event(bookmakers=[_book("bovada", markets)])])
-    bad, low = event.bookmakers[0].markets[0].outcomes
+    bad, low, boolean = event.bookmakers[0].markets[0].outcomes
     assert math.isnan(bad.price)
     assert low.price == 0.9
+    assert math.isnan(boolean.price)
 
 
 @pytest.mark.parametrize("missing", ["id", "home_team", "away_team", "commence_time"])
@@ -172,6 +181,45 @@ def test_malformed_event_names_its_index(missing: str) -> None:
 def test_unreadable_commence_time_is_malformed() -> None:
     with pytest.raises(ProviderFormatError, match="event 0: unreadable commence_time"):
         parse_events([_event(commence_time="next tuesday")])
+
+
+def test_an_event_that_is_not_an_object_is_malformed() -> None:
+    with pytest.raises(ProviderFormatError, match="event 1: event is not an object") as info:
+        parse_events([_event(), "e2"])
+    assert info.value.index == 1
+
+
+@pytest.mark.parametrize(
+    ("bookmakers", "message"),
+    [
+        ("pinnacle", "event 0: bookmakers is not a list"),
+        (["pinnacle"], "event 0: bookmaker 0 is not an object"),
+        ([{"title": "Pinnacle", "markets": []}], "event 0: bookmaker 0 has no key"),
+        ([{"key": "pinnacle", "markets": {}}], "event 0: bookmaker 0 markets is not a list"),
+        ([_book("pinnacle", [{"outcomes": []}])], r"event 0: bookmaker 0 \(pinnacle\) market 0 has no key"),
+        (
+            [_book("pinnacle", [{"key": "h2h", "outcomes": {"name": "Arsenal"}}])],
+            r"event 0: bookmaker 0 \(pinnacle\) market 0 outcomes is not a list",
+        ),
+        (
+            [_book("pinnacle", [{"key": "h2h", "outcomes": [{"price": 2.0}]}])],
+            r"event 0: bookmaker 0 \(pinnacle\) market 0 \(h2h\) outcome 0 has no name",
+        ),
+    ],
+)
+def test_malformed_bookmaker_data_says_where_it_is(bookmakers: object, message: str) -> None:
+    with pytest.raises(ProviderFormatError, match=message) as info:
+        parse_events([_event(bookmakers=bookmakers)])
+    assert info.value.index == 0
+
+
+@pytest.mark.parametrize("value", [True, math.nan, math.inf, 1e20, "", "   ", "soon", None, ["2026-01-16"]])
+def test_unreadable_times_are_none(value: object) -> None:
+    assert parse_datetime(value) is None
+
+
+def test_offset_times_are_converted_to_utc() -> None:
+    assert parse_datetime("2026-01-16T01:00:00+01:00") == datetime(2026, 1, 16, tzinfo=UTC)
 
 
 def test_unix_times_and_naive_iso_are_utc() -> None:
@@ -196,6 +244,56 @@ def test_plain_list_without_any_time_uses_newest_last_update() -> None:
     payload = replay_example()
     assert newest_last_update(payload) == datetime(2026, 1, 15, 18, 21, 44, tzinfo=UTC)
     assert parse_snapshot(payload).fetched_at == datetime(2026, 1, 15, 18, 21, 44, tzinfo=UTC)
+
+
+def test_one_event_answers_are_one_event_lists() -> None:
+    """``/events/{id}/odds`` answers one event object; the historical endpoint wraps that object."""
+    one = replay_example()[0]
+    assert [e.id for e in parse_snapshot(one, BEFORE_TIPOFF).events] == [one["id"]]
+    wrapped = parse_snapshot({"timestamp": "2026-01-15T18:25:00Z", "data": one})
+    assert wrapped.fetched_at == datetime(2026, 1, 15, 18, 25, tzinfo=UTC)
+    assert [e.id for e in wrapped.events] == [one["id"]]
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"timestamp": "whenever", "data": []}, "unreadable historical timestamp 'whenever'"),
+        ({"timestamp": "2026-01-15T18:25:00Z", "data": "none"}, "'data' is not a list of events"),
+        ("events", "expected a list of events or a historical wrapper, got str"),
+    ],
+)
+def test_unreadable_wrappers_are_rejected(payload: object, message: str) -> None:
+    with pytest.raises(ProviderFormatError, match=message):
+        parse_snapshot(payload, BEFORE_TIPOFF)
+    assert newest_last_update(payload) is None
+
+
+def test_a_payload_without_any_time_needs_fetched_at() -> None:
+    payload = [_event()]  # no bookmakers: no last_update anywhere
+    with pytest.raises(ProviderFormatError, match="no fetch time"):
+        parse_snapshot(payload)
+    assert parse_snapshot(payload, BEFORE_TIPOFF).fetched_at == BEFORE_TIPOFF
+
+
+def test_newest_last_update_skips_what_it_cannot_read() -> None:
+    readable = {
+        "bookmakers": [
+            "junk",
+            {
+                "last_update": "2026-01-15T18:00:00Z",
+                "markets": ["junk", {"last_update": "2026-01-15T18:05:00Z"}],
+            },
+        ]
+    }
+    assert newest_last_update(["junk", {"bookmakers": "none"}, readable]) == datetime(
+        2026, 1, 15, 18, 5, tzinfo=UTC
+    )
+
+
+def test_an_unknown_odds_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="odds_format"):
+        parse_events([], odds_format="fractional")  # type: ignore[arg-type]  # the invalid value under test
 
 
 def test_payload_that_is_not_events_is_rejected() -> None:
