@@ -5,8 +5,8 @@ each wait for one of its 40 tokens. A session holds its pooled connection across
 requests run endpoints than the pool has connections, the endpoints wait on the pool while holding every token
 and the sessions that hold the connections wait for a token to finish: nothing moves until the pool times out.
 The gate below breaks that cycle: a request waits for a permit in the event loop (no thread, no connection)
-before its session exists, and there are no more permits than ``DB_POOL_SIZE``, so an admitted request always
-finds a free connection. See docs/concurrency.md.
+before its session exists, and there are ``DB_POOL_SIZE`` permits (the overflow serves the scheduler and the
+health checks), so an admitted request finds a free connection. See docs/concurrency.md.
 """
 
 from __future__ import annotations
@@ -96,8 +96,9 @@ def _close(session: Session, commit: bool) -> None:
 async def get_session(request: Request) -> AsyncIterator[Session]:
     gate: SessionGate = request.app.state.session_gate
     async with gate.admitted():
-        # After a burst, the queue holds requests whose clients gave up: skip them, serve the living.
-        if await request.is_disconnected():
+        # After a burst, the queue holds requests whose clients gave up: skip them, serve the living. Only
+        # reads: the check consumes the request's body message, which an endpoint with a body still needs.
+        if request.method in ("GET", "HEAD") and await request.is_disconnected():
             raise ClientGone("the client closed the connection while its request waited")
         async with gate.session() as session:
             yield session
