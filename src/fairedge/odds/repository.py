@@ -159,7 +159,7 @@ def markets_of_events(session: Session, event_ids: Sequence[int]) -> list[Market
             Market.player,
             length(Market.outcomes),
         ).where(_in(session, Market.event_id, batch))
-        found.extend(tuple(row) for row in conn.execute(stmt))
+        found.extend(tuple(row) for row in conn.execute(stmt).all())
     return found
 
 
