@@ -84,9 +84,8 @@ def _client(app: FastAPI) -> httpx.AsyncClient:
 
 
 @pytest.mark.anyio
-async def test_more_requests_than_threads_and_connections_all_answer(
-    small_engine: Engine, shrunk_threads: None
-) -> None:
+@pytest.mark.usefixtures("shrunk_threads")
+async def test_more_requests_than_threads_and_connections_all_answer(small_engine: Engine) -> None:
     statuses: list[int] = []
     async with _client(_app(small_engine)) as client:
 
