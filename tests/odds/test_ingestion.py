@@ -58,6 +58,7 @@ def _history(session: Session) -> list[QuoteHistory]:
         (MarketQuote("spreads", (Outcome("Home", 1.9, -3.5), Outcome("Away", 1.9, 2.5))), "do not mirror"),
         (MarketQuote("outrights", (Outcome("Team A", 3.0), Outcome("Team B", 4.0))), "unknown market shape"),
         (MarketQuote("h2h", (Outcome("Home", 1.9), Outcome("Someone", 1.9))), "do not match the event"),
+        # A price as a string: the invalid value under test.
         (MarketQuote("h2h", (Outcome("Home", "2.1"), Outcome("Away", 1.9))), "invalid odds"),  # type: ignore[arg-type]
     ],
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -12,12 +13,13 @@ from factories import T0, book, event, h2h, snapshot, totals
 from fairedge.odds import repository, service
 from fairedge.odds.ingestion import ingest_snapshot
 from fairedge.odds.models import Event, QuoteHistory
+from fairedge.odds.providers.base import BookmakerQuote
 
 T1, T2 = T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)
 
 
-def _refresh(session: Session, *books: object, at: object = T0, **kw: object) -> None:
-    ingest_snapshot(session, snapshot(event("e1", *books, **kw), at=at), provider="test")  # type: ignore[arg-type]
+def _refresh(session: Session, *books: BookmakerQuote, at: datetime = T0, **kw: Any) -> None:
+    ingest_snapshot(session, snapshot(event("e1", *books, **kw), at=at), provider="test")
 
 
 def test_board_has_one_entry_per_price_confirmed_by_the_last_refresh(session: Session) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from factories import T0, book, event, h2h, snapshot
 from fairedge.odds.ingestion import ingest_snapshot
@@ -16,8 +17,8 @@ from fairedge.opportunities.scan import ScanConfig
 from fairedge.opportunities.service import run_scan
 
 
-def _count(session: Session, column: object) -> int:
-    return int(session.execute(select(func.count(column))).scalar_one())  # type: ignore[arg-type]
+def _count(session: Session, column: InstrumentedAttribute[Any]) -> int:
+    return int(session.execute(select(func.count(column))).scalar_one())
 
 
 def test_prune_keeps_current_prices_and_drops_old_history(session: Session) -> None:
