@@ -11,8 +11,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def _free_port() -> int:
@@ -46,7 +49,7 @@ def _start(tmp_path: Path, port: int) -> subprocess.Popen[str]:
     )
 
 
-def _wait_for(predicate: Any, timeout: float) -> Any:
+def _wait_for(predicate: Callable[[], T], timeout: float) -> T:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
