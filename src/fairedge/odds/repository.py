@@ -173,7 +173,7 @@ def insert_markets(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def _price(session: Session, column: Any) -> Any:
-    """A nullable price as :func:`_columns` reads it: NaN for NULL (binary COPY rows must be complete)."""
+    """A nullable price as :func:`_columns` reads it: NaN for NULL (a NULL would drop its packed record)."""
     if _dialect(session) == "postgresql":
         return func.coalesce(column, literal_column("'NaN'::float8"))
     return column
@@ -182,11 +182,10 @@ def _price(session: Session, column: Any) -> Any:
 def _columns(session: Session, stmt: AnySelect, types: Sequence[PgType]) -> list[NDArray[Any]]:
     """Run a numeric query into one array per column, without a Python object per value.
 
-    PostgreSQL: the rows packed server-side into one ``bytea`` (:func:`~fairedge.db.pgbinary.packed_select`),
-    read by one numpy view: half the time of a binary ``COPY TO STDOUT`` (one message per row) and a
-    third of one ``array_agg`` per column turned into Python lists. SQLite:
-    its own cursor's tuples, which numpy converts quickly (SQLAlchemy rows it does not); NULL is NaN.
-    Times come back as integer microseconds since 1970.
+    PostgreSQL: the rows packed server-side into one ``bytea`` (``pgbinary.packed_select``), read by one
+    numpy view: half the time of a binary ``COPY TO STDOUT`` (one message per row), a third of one
+    ``array_agg`` per column turned into Python lists. SQLite: its own cursor's tuples (SQLAlchemy rows are
+    slower), column by column; NULL is NaN. Times come back as integer microseconds since 1970.
     """
     sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
     dbapi = _driver(session)
@@ -301,8 +300,9 @@ def update_quotes(session: Session, quotes: QuoteArrays) -> None:
     """Replace the prices, first-seen and book times of quotes on the board, in place.
 
     PostgreSQL: the new values go by binary COPY into a temporary table, then one ``UPDATE … FROM`` (a
-    hash join; not analysed on purpose: with statistics the planner picks a nested loop of 90,000 index
-    probes, 1.4× slower); no indexed column changes, so the updates are HOT. SQLite: one executemany.
+    hash join, kept in memory; the table is not analysed on purpose: with statistics the planner picks a
+    nested loop of 90,000 index probes, 1.4× slower); no indexed column changes, so the updates are HOT.
+    SQLite: one executemany by key.
     """
     if not len(quotes):
         return
@@ -316,8 +316,7 @@ def update_quotes(session: Session, quotes: QuoteArrays) -> None:
         _copy(
             session, "quote_changes", QUOTE_COLUMNS, binary_copy(list(zip(QUOTE_TYPES, columns, strict=True)))
         )
-        # The join's hash of 90,000 keys spills to disk in 4 batches at the default 4 MB; this transaction
-        # only.
+        # The join's hash of 90,000 keys spills to disk at the default 4 MB (this transaction only).
         dbapi.execute("SET LOCAL work_mem = '64MB'")
         dbapi.execute(
             "UPDATE current_quotes AS q SET price_0 = c.price_0, price_1 = c.price_1, price_2 = c.price_2, "
