@@ -85,6 +85,9 @@ class Runtime:
             "tasks.odds_retention": lambda: odds_tasks.odds_retention(
                 self.session_factory, self.settings.PRICE_HISTORY_DAYS
             ),
+            "tasks.opportunity_retention": lambda: opportunity_tasks.opportunity_retention(
+                self.session_factory, self.settings.PRICE_HISTORY_DAYS, self.clock
+            ),
         }
 
     def scheduler(self) -> EmbeddedScheduler:

@@ -12,9 +12,6 @@ from factories import T0, book, event, h2h, snapshot
 from fairedge.odds.ingestion import ingest_snapshot
 from fairedge.odds.models import CurrentQuote, Event, Market, QuoteHistory
 from fairedge.odds.service import prune_history
-from fairedge.opportunities.models import Opportunity
-from fairedge.opportunities.scan import ScanConfig
-from fairedge.opportunities.service import run_scan
 
 
 def _count(session: Session, column: InstrumentedAttribute[Any]) -> int:
@@ -34,17 +31,14 @@ def test_prune_keeps_current_prices_and_drops_old_history(session: Session) -> N
     assert tuple(current) == (1.8, 2.1)
 
 
-def test_prune_removes_unseen_events_with_their_markets_and_opportunities(session: Session) -> None:
+def test_prune_removes_unseen_events_with_their_markets_and_quotes(session: Session) -> None:
     old = event("old", book("pinnacle", h2h(1.95, 1.95)), book("fanduel", h2h(2.2, 1.7)))
     ingest_snapshot(session, snapshot(old), provider="test")
-    run_scan(session, ScanConfig(), now=T0)
-    assert _count(session, Opportunity.id) > 0
     recent = T0 + timedelta(days=30)
     fresh = snapshot(event("new", book("pinnacle", h2h(1.9, 2.0))), at=recent)
     ingest_snapshot(session, fresh, provider="test")
     stats = prune_history(session, days=14, now=recent)
     assert stats.events == 1
     assert session.execute(select(Event.provider_id)).scalars().all() == ["new"]
-    assert _count(session, Opportunity.id) == 0
     assert _count(session, Market.id) == 1
     assert _count(session, CurrentQuote.market_id) == 1

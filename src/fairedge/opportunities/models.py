@@ -24,10 +24,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fairedge.db.base import Base, BigIntId, PortableJSON
+from fairedge.db.base import Base, BigIntId
 
 KINDS = ("ev", "arbitrage", "middle")
 END_REASONS = ("gone", "stale", "started")
@@ -50,19 +50,23 @@ class Opportunity(Base):
     key: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16))  # ev | arbitrage | middle
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    market_id: Mapped[int] = mapped_column(ForeignKey("markets.id", ondelete="CASCADE"))  # the first leg's
+    # No foreign keys, as for quotes: their per-row checks cost a third of writing a scan's 30,000 rows.
+    # Only the scan writes these, with ids it has just read; the retention job removes the rows whose
+    # event is gone.
+    event_id: Mapped[int] = mapped_column(Integer, index=True)
+    market_id: Mapped[int] = mapped_column(Integer)  # the first leg's
     sport_key: Mapped[str] = mapped_column(String(64))
     market_key: Mapped[str] = mapped_column(String(64))
     period: Mapped[str] = mapped_column(String(16))
-    legs: Mapped[list[dict[str, Any]]] = mapped_column(PortableJSON)
+    # Plain JSON, not JSONB, on PostgreSQL: written on every scan, read whole; the bookmaker filter casts.
+    legs: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     ev: Mapped[float | None] = mapped_column(Float)
     fair_prob: Mapped[float | None] = mapped_column(Float)
     kelly_fraction: Mapped[float | None] = mapped_column(Float)
     hold: Mapped[float | None] = mapped_column(Float)
     devig_method: Mapped[str | None] = mapped_column(String(32))
     fair_source: Mapped[str | None] = mapped_column(String(16))  # sharp | consensus
-    sharp_books: Mapped[list[str]] = mapped_column(PortableJSON)  # books behind the fair line
+    sharp_books: Mapped[list[str]] = mapped_column(JSON)  # books behind the fair line
     profit_margin: Mapped[float | None] = mapped_column(Float)
     hit_probability: Mapped[float | None] = mapped_column(Float)
     max_loss: Mapped[float | None] = mapped_column(Float)

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, Select, any_, bindparam, case, delete, func, literal, select, update
+import orjson
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Select,
+    any_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -126,38 +140,71 @@ def replace_active(
 
 
 def _insert(session: Session, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
-    """Bulk insert: COPY on PostgreSQL, one executemany on SQLite (no ORM objects, no per-row SQL)."""
+    """Bulk insert: one text COPY on PostgreSQL, one executemany on SQLite (no ORM objects, no per-row SQL).
+
+    Values are formatted column by column (one comprehension per column, repeated strings and instants
+    formatted once): about a quarter of the cost of psycopg's per-row ``write_row`` for 30,000 rows.
+    """
     if not rows:
         return
-    json_at = [i for i, name in enumerate(columns) if name in JSON_COLUMNS]
     dbapi: Any = session.connection().connection.driver_connection
+    by_column = list(zip(*rows, strict=True))
     if _dialect(session) == "postgresql":
+        text_columns = [_copy_text(name, values) for name, values in zip(columns, by_column, strict=True)]
+        buffer = "\n".join("\t".join(row) for row in zip(*text_columns, strict=True)) + "\n"
         with (
             dbapi.cursor() as cursor,
             cursor.copy(f"COPY opportunities ({', '.join(columns)}) FROM STDIN") as copy,
         ):
-            for row in rows:
-                values = list(row)
-                for i in json_at:
-                    values[i] = json.dumps(values[i])
-                copy.write_row(values)
+            copy.write(buffer)
         return
+    sqlite_columns = [_sqlite_values(name, values) for name, values in zip(columns, by_column, strict=True)]
+    dbapi.executemany(
+        f"INSERT INTO opportunities ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        list(zip(*sqlite_columns, strict=True)),
+    )
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(name: str, values: Sequence[Any]) -> list[str]:
+    """One column as COPY text: NULL as ``\\N``, JSON by orjson, repeated strings and instants once."""
+    if name in JSON_COLUMNS:  # JSON escapes control characters itself; only its backslashes need doubling
+        return [orjson.dumps(v).decode().replace("\\", "\\\\") for v in values]
+    sample = next((v for v in values if v is not None), None)
+    if isinstance(sample, float | int) and not isinstance(sample, bool):
+        return ["\\N" if v is None else repr(v) for v in values]  # repr round-trips exactly
+    seen: dict[Any, str] = {}
+    return [seen[v] if v in seen else seen.setdefault(v, _copy_value(v)) for v in values]
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return repr(value)
+
+
+def _sqlite_values(name: str, values: Sequence[Any]) -> list[Any]:
+    if name in JSON_COLUMNS:
+        return [orjson.dumps(v).decode() for v in values]
     # SQLite stores naive UTC text in SQLAlchemy's DateTime format (what UTCDateTime writes and reads).
     texts: dict[datetime, str] = {}
-
-    def plain(value: Any) -> Any:
+    out = []
+    for value in values:
         if isinstance(value, datetime):
             text_value = texts.get(value)
             if text_value is None:
                 text_value = texts[value] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-            return text_value
-        return value
-
-    json_set = set(json_at)
-    dbapi.executemany(
-        f"INSERT INTO opportunities ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-        [tuple(json.dumps(v) if i in json_set else plain(v) for i, v in enumerate(row)) for row in rows],
-    )
+            value = text_value
+        out.append(value)
+    return out
 
 
 def end_expired(session: Session, now: datetime, *, max_age_seconds: float) -> dict[str, int]:
@@ -168,14 +215,21 @@ def end_expired(session: Session, now: datetime, *, max_age_seconds: float) -> d
         ("started", Opportunity.commence_time <= now),
         ("stale", Opportunity.confirmed_at < stale_before),
     ):
-        result = session.execute(
+        result = session.connection().execute(
             update(Opportunity)
             .where(Opportunity.active, condition)
             .values(active=False, ended_at=now, end_reason=reason)
-            .execution_options(synchronize_session=False)
         )
-        counts[reason] = int(result.rowcount)  # type: ignore[attr-defined]
+        counts[reason] = result.rowcount
     return counts
+
+
+def prune(session: Session, cutoff: datetime) -> int:
+    """Delete opportunities that ended before ``cutoff``, and those whose event the odds retention removed."""
+    conn = session.connection()
+    ended = conn.execute(delete(Opportunity).where(~Opportunity.active, Opportunity.ended_at < cutoff))
+    orphaned = conn.execute(delete(Opportunity).where(~exists().where(Event.id == Opportunity.event_id)))
+    return ended.rowcount + orphaned.rowcount
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +266,7 @@ def _at_book(session: Session, bookmaker: str) -> Any:
     """Any leg of the opportunity is at ``bookmaker``: a structured JSON query, no string matching."""
     if _dialect(session) == "postgresql":
         pattern = bindparam("leg_book", [{"bookmaker": bookmaker}], type_=JSONB)
-        return Opportunity.legs.op("@>")(pattern)
+        return cast(Opportunity.legs, JSONB).op("@>")(pattern)
     legs = func.json_each(Opportunity.legs).table_valued("value").alias("leg")
     return (
         select(literal(1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -181,6 +181,14 @@ def expire(session: Session, *, now: datetime, max_age_seconds: float) -> dict[s
     if any(counts.values()):
         log.info("opportunities_expired", **counts)
     return counts
+
+
+def prune_history(session: Session, *, days: float, now: datetime) -> int:
+    """Apply the retention period (``PRICE_HISTORY_DAYS``, as for prices) to ended opportunities, and remove
+    those of events the odds retention deleted."""
+    removed = repository.prune(session, now - timedelta(days=days))
+    log.info("opportunities_pruned", days=days, opportunities=removed)
+    return removed
 
 
 def check_filter(f: OpportunityFilter) -> None:

@@ -1,5 +1,5 @@
 """Opportunity jobs: ``tasks.ev_calculation`` rescans the stored board; ``tasks.opportunity_expiry``
-withdraws what went stale or started, on its own timer."""
+withdraws what went stale or started, on its own timer; ``tasks.opportunity_retention`` bounds the history."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fairedge.db.engine import session_scope
 from fairedge.kit.timeutil import Clock
 from fairedge.opportunities.scan import ScanConfig
-from fairedge.opportunities.service import expire, run_scan
+from fairedge.opportunities.service import expire, prune_history, run_scan
 
 
 def ev_calculation(factory: sessionmaker[Session], config: ScanConfig, clock: Clock) -> dict[str, Any]:
@@ -27,3 +27,8 @@ def ev_calculation(factory: sessionmaker[Session], config: ScanConfig, clock: Cl
 def opportunity_expiry(factory: sessionmaker[Session], config: ScanConfig, clock: Clock) -> dict[str, int]:
     with session_scope(factory) as session:
         return expire(session, now=clock(), max_age_seconds=config.max_age_seconds)
+
+
+def opportunity_retention(factory: sessionmaker[Session], days: float, clock: Clock) -> dict[str, int]:
+    with session_scope(factory) as session:
+        return {"opportunities": prune_history(session, days=days, now=clock())}

@@ -24,5 +24,5 @@ def schedule(odds_refresh_seconds: float) -> tuple[Periodic, ...]:
         Periodic("tasks.odds_refresh", odds_refresh_seconds, then=("tasks.ev_calculation",)),
         # Its own timer: stale and started opportunities are withdrawn even while refreshes fail.
         Periodic("tasks.opportunity_expiry", EXPIRY_SECONDS),
-        Periodic("tasks.odds_retention", 3600.0),
+        Periodic("tasks.odds_retention", 3600.0, then=("tasks.opportunity_retention",)),
     )

@@ -5,6 +5,8 @@
   ``max_loss`` (a share of the stake).
 - ``legs`` (JSON) replaces the ``bookmaker``/``outcome``/``point``/``price`` strings and the ``details`` blob;
   stakes become shares of the total stake and payouts per unit of total stake (were per 100 bankroll).
+- No foreign keys to events and markets (their per-row checks were a third of writing a scan), and plain JSON
+  rather than JSONB for ``legs``/``sharp_books`` on PostgreSQL (written every scan, read whole).
 - ``confirmed_at``/``book_updated_at`` replace ``quote_age_seconds``: an old row's instant is its last scan
   minus the age it had then (the best the old data knows). Ended rows get ``end_reason`` ``gone``.
 
@@ -21,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
 from fairedge.db.base import PortableJSON, UTCDateTime
 
@@ -31,7 +34,7 @@ depends_on: str | Sequence[str] | None = None
 
 # (name, type); added nullable, then NOT NULL where listed below once the data is in.
 NEW_COLUMNS: tuple[tuple[str, Any], ...] = (
-    ("legs", PortableJSON),
+    ("legs", sa.JSON()),
     ("kelly_fraction", sa.Float()),
     ("fair_source", sa.String(length=16)),
     ("profit_margin", sa.Float()),
@@ -210,8 +213,21 @@ def _rewrite(values: list[dict[str, Any]]) -> None:
     )
 
 
+FOREIGN_KEYS = (("event_id", "events"), ("market_id", "markets"))
+
+
+def _json_to(type_: Any, batch: Any) -> None:
+    """``sharp_books`` between JSONB and JSON (PostgreSQL; SQLite has one JSON)."""
+    if op.get_bind().dialect.name == "postgresql":
+        target = "jsonb" if isinstance(type_, JSONB) else "json"
+        batch.alter_column("sharp_books", type_=type_, postgresql_using=f"sharp_books::{target}")
+
+
 def upgrade() -> None:
     with op.batch_alter_table("opportunities") as batch:
+        for column, table in FOREIGN_KEYS:
+            batch.drop_constraint(f"fk_opportunities_{column}_{table}", type_="foreignkey")
+        _json_to(sa.JSON(), batch)
         for name, type_ in NEW_COLUMNS:
             batch.add_column(sa.Column(name, type_, nullable=True))
         batch.alter_column("ev", existing_type=sa.Float(), nullable=True)
@@ -238,3 +254,12 @@ def downgrade() -> None:
         batch.alter_column("ev", existing_type=sa.Float(), nullable=False)
         for name, _ in NEW_COLUMNS:
             batch.drop_column(name)
+    bind = op.get_bind()
+    for column, table in FOREIGN_KEYS:  # rows whose event or market is gone cannot keep a foreign key
+        bind.execute(sa.text(f"DELETE FROM opportunities WHERE {column} NOT IN (SELECT id FROM {table})"))
+    with op.batch_alter_table("opportunities") as batch:
+        _json_to(JSONB(), batch)
+        for column, table in FOREIGN_KEYS:
+            batch.create_foreign_key(
+                f"fk_opportunities_{column}_{table}", table, [column], ["id"], ondelete="CASCADE"
+            )
