@@ -107,14 +107,12 @@ def replace_active(
     ids: two bulk statements instead of one UPDATE per row.
     """
     conn = session.connection()
-    active = {
-        key: (oid, first_seen, count)
-        for key, oid, first_seen, count in conn.execute(
-            select(Opportunity.key, Opportunity.id, Opportunity.first_seen, Opportunity.scan_count).where(
-                Opportunity.active
-            )
+    found = conn.execute(
+        select(Opportunity.key, Opportunity.id, Opportunity.first_seen, Opportunity.scan_count).where(
+            Opportunity.active
         )
-    }
+    )
+    active = {key: (oid, first_seen, count) for key, oid, first_seen, count in found.all()}
     incoming = {row[0] for row in rows}
     gone = [oid for key, (oid, _, _) in active.items() if key not in incoming]
     for batch in _id_batches(session, gone):

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from fairedge.odds.board import BookFacts, QuoteBoard, fair_lines
 from fairedge.odds.quotes import SPREAD_KEYS
-from fairedge.pricing.arbitrage import arbitrage_margin, arbitrage_stakes, best_prices
+from fairedge.pricing.arbitrage import arbitrage_margin, best_prices
 from fairedge.pricing.ev import ev as expected_value
 from fairedge.pricing.ev import hold as market_hold
 from fairedge.pricing.fair import SOURCE_NONE, SOURCE_SHARP, FairLine
@@ -173,13 +173,19 @@ def _arbitrages(quotes: QuoteBoard, books: BookFacts, best: F64, best_row: NDArr
     complete = (~np.isnan(best)).sum(axis=1) == width
     with np.errstate(invalid="ignore"):
         margin = arbitrage_margin(best)
+    arbs = np.nonzero(complete & (margin > ARB_EPSILON) & (width >= 2))[0]
+    # Equal-payout stakes for every arbitrage at once (pricing.arbitrage.arbitrage_stakes, per unit staked):
+    # s_i = (1/d_i)/Σ(1/d_j), each leg returns 1/Σ(1/d_j) = 1 + profit margin.
+    inverse = np.where(np.isnan(best[arbs]), 0.0, 1.0 / best[arbs])
+    booksum = inverse.sum(axis=1)
+    stakes = inverse / booksum[:, None]
     out = []
-    for mi in np.nonzero(complete & (margin > ARB_EPSILON) & (width >= 2))[0].tolist():
+    for j, mi in enumerate(arbs.tolist()):
         n = int(width[mi])
         rows = best_row[mi, :n]
         names = [books.key[int(quotes.book[r])] for r in rows]
-        stakes = arbitrage_stakes(best[mi, :n], 1.0)
         market_id = int(quotes.market_ids[mi])
+        payout = float(1.0 / booksum[j])
         out.append(
             Found(
                 key=f"arbitrage|{market_id}|{'/'.join(names)}",
@@ -192,14 +198,14 @@ def _arbitrages(quotes: QuoteBoard, books: BookFacts, best: F64, best_row: NDArr
                         names[k],
                         float(quotes.odds[rows[k], k]),
                         float(best[mi, k]),
-                        float(stakes.stakes[k]),
-                        float(stakes.payouts[k]),
+                        float(stakes[j, k]),
+                        payout,
                     )
                     for k in range(n)
                 ],
                 confirmed_at=float(quotes.confirmed_at[rows].min()),
                 book_updated_at=float(quotes.book_updated_at[rows].min()),
-                profit_margin=float(stakes.roi),
+                profit_margin=payout - 1.0,
             )
         )
     return out
@@ -211,6 +217,8 @@ class MiddlePair:
     upper: int  # market index of the leg that wins below its line (Under; away side)
     window: tuple[float, float]  # both legs win when low < result < high
     spread: bool
+    stakes: tuple[float, float]  # shares of the total stake returning the same when one leg wins
+    max_loss: float  # share of the total stake lost when only one leg wins
 
 
 def _middle_pairs(
@@ -250,11 +258,16 @@ def _middle_pairs(
         d_a, d_b = best[m_lo, 0], best[m_hi, 1]
         ok = has_window & np.isfinite(d_a) & np.isfinite(d_b)
         with np.errstate(invalid="ignore"):
-            loss = middle_outcome(np.where(ok, d_a, 2.0), np.where(ok, d_b, 2.0), 1.0).loss_if_not
-        ok &= loss >= -config.middle_max_loss
+            outcome = middle_outcome(np.where(ok, d_a, 2.0), np.where(ok, d_b, 2.0), 1.0)
+        ok &= outcome.loss_if_not >= -config.middle_max_loss
         pairs.extend(
             MiddlePair(
-                int(m_lo[k]), int(m_hi[k]), (float(lo_line[k]), float(hi_line[k])), bool(is_spread[lo_i[k]])
+                int(m_lo[k]),
+                int(m_hi[k]),
+                (float(lo_line[k]), float(hi_line[k])),
+                bool(is_spread[lo_i[k]]),
+                (float(outcome.stake_a[k]), float(outcome.stake_b[k])),
+                -float(outcome.loss_if_not[k]),
             )
             for k in np.nonzero(ok)[0].tolist()
         )
@@ -274,8 +287,7 @@ def _middle(
     m_lo, m_hi = pair.lower, pair.upper
     row_a, row_b = int(best_row[m_lo, 0]), int(best_row[m_hi, 1])
     d_a, d_b = float(best[m_lo, 0]), float(best[m_hi, 1])
-    outcome = middle_outcome(d_a, d_b, 1.0)
-    stake_a, stake_b = float(outcome.stake_a), float(outcome.stake_b)
+    stake_a, stake_b = pair.stakes
     book_a, book_b = books.key[int(quotes.book[row_a])], books.key[int(quotes.book[row_b])]
     ev = hit = None
     if np.isfinite(fair.prob[m_lo, 0]) and np.isfinite(fair.prob[m_hi, 1]):
@@ -301,7 +313,7 @@ def _middle(
         fair_source=None if ev is None else ("sharp" if both_sharp else "consensus"),
         sharp_books=sorted(set(sharp[m_lo]) | set(sharp[m_hi])) if both_sharp else [],
         hit_probability=hit,
-        max_loss=-float(outcome.loss_if_not),
+        max_loss=pair.max_loss,
         window=pair.window,
         axis="home_margin" if pair.spread else "total",
     )

@@ -112,20 +112,27 @@ def _rows(session: Session, found: list[Found]) -> list[tuple[Any, ...]]:
     markets = odds.markets_by_id(session, {leg.market_id for f in found for leg in f.legs})
     events = odds.events_with_sport(session, {m.event_id for m in markets.values()})
     instants: dict[float, datetime] = {}
+    names: dict[tuple[int, int], tuple[str, float | None]] = {}  # (market, outcome) → name, point
     rows = []
     for f in found:
         market = markets[f.market_id]
         event, sport = events[market.event_id]
         legs = []
         for leg in f.legs:
-            leg_market = markets[leg.market_id]
+            named = names.get((leg.market_id, leg.outcome_index))
+            if named is None:
+                leg_market = markets[leg.market_id]
+                named = names[(leg.market_id, leg.outcome_index)] = (
+                    _name(leg_market, leg.outcome_index),
+                    outcome_point(leg_market.key, leg_market.point, leg.outcome_index),
+                )
             legs.append(
                 {
                     "bookmaker": leg.bookmaker,
                     "market_id": leg.market_id,
                     "outcome_index": leg.outcome_index,
-                    "outcome": _name(leg_market, leg.outcome_index),
-                    "point": outcome_point(leg_market.key, leg_market.point, leg.outcome_index),
+                    "outcome": named[0],
+                    "point": named[1],
                     "price": leg.price,
                     "net_price": leg.net_price,
                     "stake": leg.stake,
