@@ -182,6 +182,7 @@ class ChurnBoard:
                 ("Over", "Under") if k[1] == "totals" else self._teams(int(k[0][3:])) for k in distinct
             ],
             books=list(self.books),
+            book_titles=[key.replace("_", " ").title() for key in self.books],
             market=[number[key] for key in keys],
             bookmaker=books.tolist(),
             price_0=prices[:, 0].tolist(),

@@ -238,3 +238,13 @@ def test_empty_snapshot_stores_nothing(session: Session) -> None:
     report = ingest_snapshot(session, snapshot(), provider="test")
     assert (report.events, report.prices_inserted, report.prices_superseded) == (0, 0, 0)
     assert _current(session) == {} and _history(session) == []
+
+
+def test_an_event_listed_twice_is_stored_once(session: Session) -> None:
+    snap = snapshot(event("e1", book("pinnacle", h2h(1.9, 2.0))), event("e1", book("fanduel", h2h(1.8, 2.1))))
+    report = ingest_snapshot(session, snap, provider="test")
+    assert session.execute(select(func.count(Event.id))).scalar_one() == 1
+    assert report.prices_inserted == 4 and set(_current(session)) == {
+        ("h2h", 0.0, "pinnacle"),
+        ("h2h", 0.0, "fanduel"),
+    }

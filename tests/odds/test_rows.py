@@ -10,7 +10,7 @@ import numpy as np
 from factories import T0, book, event, h2h, snapshot
 from fairedge.odds.bookmakers import DEFAULT_SHARP_BOOKS
 from fairedge.odds.ingestion import normalise_snapshot
-from fairedge.odds.providers.base import BookmakerInfo, Snapshot
+from fairedge.odds.providers.base import BookmakerInfo
 from fairedge.odds.rows import (
     bookmaker_rows,
     event_rows,
@@ -43,9 +43,10 @@ def test_sports_named_only_by_events_get_a_row() -> None:
 
 
 def test_bookmaker_rows_carry_the_policy_and_the_catalogue_region() -> None:
-    snap = snapshot(event("e1", book("betfair_ex_eu", h2h(1.9, 2.0)), book("fanduel", h2h(1.8, 2.1))))
-    snap = Snapshot(snap.fetched_at, snap.events, bookmakers=(BookmakerInfo("fanduel", "FanDuel", "us"),))
-    rows = {r["key"]: r for r in bookmaker_rows(snap, DEFAULT_SHARP_BOOKS)}
+    snap = snapshot(event("e1", book("betfair_ex_eu", h2h(1.9, 2.0)), book("fanduel", h2h(0.5, 2.1))))
+    quotes, _ = normalise_snapshot(snap)  # fanduel's only quote is rejected: the book is still listed
+    catalogue = (BookmakerInfo("fanduel", "FanDuel", "us"),)
+    rows = {r["key"]: r for r in bookmaker_rows(quotes, catalogue, DEFAULT_SHARP_BOOKS)}
     assert rows["betfair_ex_eu"] | {"title": ""} == {
         "key": "betfair_ex_eu",
         "title": "",

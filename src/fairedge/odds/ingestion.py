@@ -190,6 +190,7 @@ def normalise_snapshot(snapshot: Snapshot) -> tuple[QuoteColumns, list[Rejection
             if book_number is None:
                 book_number = book_numbers[bkey] = len(quotes.books)
                 quotes.books.append(bkey)
+                quotes.book_titles.append(book.title)
             book_stamp = book.last_update
             # A book's clock ahead of ours must not make a quote look younger than new.
             if book_stamp is None or book_stamp > fetched:
@@ -331,7 +332,7 @@ def store_quotes(
     """
     stats = StoreStats()
     sport_ids = repository.upsert_sports(session, rows.sport_rows(snapshot))
-    book_ids = repository.upsert_bookmakers(session, rows.bookmaker_rows(snapshot, sharp))
+    book_ids = repository.upsert_bookmakers(session, rows.bookmaker_rows(quotes, snapshot.bookmakers, sharp))
     event_ids, previously_seen = repository.upsert_events(session, rows.event_rows(snapshot, sport_ids))
     provider_ids = {eid: pid for pid, eid in event_ids.items()}
     found = repository.markets_of_events(session, sorted(provider_ids))

@@ -36,12 +36,14 @@ class QuoteColumns:
     """A snapshot's valid quotes, one entry per quote in each per-quote list.
 
     Markets and books are numbered in order of first appearance, so each is hashed once per quote and
-    mapped to database ids once per market or book.
+    mapped to database ids once per market or book. Every book of the snapshot is listed, with or without
+    a valid quote.
     """
 
     markets: list[MarketKey] = field(default_factory=list)  # the distinct markets
     outcomes: list[tuple[str, ...]] = field(default_factory=list)  # each market's outcome names
     books: list[str] = field(default_factory=list)  # the distinct bookmaker keys
+    book_titles: list[str] = field(default_factory=list)  # their titles, as first listed
     market: list[int] = field(default_factory=list)  # per quote: index into ``markets``
     bookmaker: list[int] = field(default_factory=list)  # per quote: index into ``books``
     price_0: list[float] = field(default_factory=list)

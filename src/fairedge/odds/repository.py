@@ -85,9 +85,7 @@ def upsert_sports(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str,
     stmt = stmt.on_conflict_do_update(
         index_elements=["key"], set_={"title": stmt.excluded.title, "active": stmt.excluded.active}
     )
-    session.execute(stmt)
-    keys = [r["key"] for r in rows]
-    return dict(session.execute(select(Sport.key, Sport.id).where(Sport.key.in_(keys))).all())
+    return dict(session.execute(stmt.returning(Sport.key, Sport.id)).all())
 
 
 def upsert_bookmakers(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
@@ -106,15 +104,49 @@ def upsert_bookmakers(session: Session, rows: Sequence[dict[str, Any]]) -> dict[
             "sharp_weight": stmt.excluded.sharp_weight,
         },
     )
-    session.execute(stmt)
-    keys = [r["key"] for r in rows]
-    return dict(session.execute(select(Bookmaker.key, Bookmaker.id).where(Bookmaker.key.in_(keys))).all())
+    return dict(session.execute(stmt.returning(Bookmaker.key, Bookmaker.id)).all())
+
+
+EVENT_UPDATES = ("commence_time", "status", "home_score", "away_score", "last_seen_at")
+EVENT_COLUMNS = (
+    ("provider_id", "text"),
+    ("sport_id", "int4"),
+    ("home_team", "text"),
+    ("away_team", "text"),
+    ("commence_time", "timestamptz"),
+    ("status", "text"),
+    ("home_score", "int4"),
+    ("away_score", "int4"),
+    ("first_seen_at", "timestamptz"),
+    ("last_seen_at", "timestamptz"),
+)
+# One statement: the events as arrays, upserted, with when each known one was last seen before (a CTE reads
+# the table as it was before the statement).
+EVENT_UPSERT = f"""
+WITH before AS (
+    SELECT provider_id, last_seen_at FROM events WHERE provider_id = ANY(%(provider_id)s::text[])
+), upserted AS (
+    INSERT INTO events ({", ".join(name for name, _ in EVENT_COLUMNS)})
+    SELECT * FROM unnest({", ".join(f"%({name})s::{kind}[]" for name, kind in EVENT_COLUMNS)})
+    ON CONFLICT (provider_id) DO UPDATE SET {", ".join(f"{name} = excluded.{name}" for name in EVENT_UPDATES)}
+    RETURNING id, provider_id
+)
+SELECT upserted.provider_id, upserted.id, before.last_seen_at
+FROM upserted LEFT JOIN before ON before.provider_id = upserted.provider_id
+"""
 
 
 def upsert_events(
     session: Session, rows: Sequence[dict[str, Any]]
 ) -> tuple[dict[str, int], dict[int, datetime]]:
-    """Upsert events; return provider id → event id and when each known event was last seen before."""
+    """Upsert events (one row per provider id); return provider id → event id and when each known event
+    was last seen before."""
+    if not rows:
+        return {}, {}
+    if _dialect(session) == "postgresql":
+        arrays = {name: [r[name] for r in rows] for name, _ in EVENT_COLUMNS}
+        found = _driver(session).execute(EVENT_UPSERT, arrays).fetchall()
+        return {pid: eid for pid, eid, _ in found}, {eid: seen for _, eid, seen in found if seen is not None}
     conn = session.connection()
     pids = [r["provider_id"] for r in rows]
     event_ids: dict[str, int] = {}
@@ -127,13 +159,11 @@ def upsert_events(
         ):
             event_ids[pid] = eid
             previously_seen[eid] = seen
-    if rows:
-        stmt = _upsert(session, Event)
-        updated = ("commence_time", "status", "home_score", "away_score", "last_seen_at")
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["provider_id"], set_={name: getattr(stmt.excluded, name) for name in updated}
-        )
-        conn.execute(stmt, list(rows))  # executemany: batched by the driver, compiled once
+    stmt = _upsert(session, Event)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["provider_id"], set_={name: getattr(stmt.excluded, name) for name in EVENT_UPDATES}
+    )
+    conn.execute(stmt, list(rows))  # executemany: batched by the driver, compiled once
     missing = [pid for pid in pids if pid not in event_ids]
     for batch in _batches(session, missing):
         event_ids.update(
@@ -190,7 +220,8 @@ def _columns(session: Session, stmt: AnySelect, types: Sequence[PgType]) -> list
     sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
     dbapi = _driver(session)
     if _dialect(session) == "postgresql":
-        packed, count = dbapi.execute(packed_select(sql, types)).fetchone()
+        with dbapi.cursor(binary=True) as cursor:  # the bytea as it is, not as hex text (25 % faster)
+            packed, count = cursor.execute(packed_select(sql, types)).fetchone()
         return unpack_rows(packed, count, types)
     rows = dbapi.execute(sql).fetchall()
     values = list(zip(*rows, strict=True)) if rows else [() for _ in types]
@@ -433,12 +464,13 @@ class MarketInfo:
 
 def markets_by_id(session: Session, ids: Iterable[int]) -> dict[int, MarketInfo]:
     found: dict[int, MarketInfo] = {}
-    id_list = list(set(ids))
-    for chunk in _chunks(id_list):
-        for row in session.execute(select(Market).where(Market.id.in_(chunk))).scalars():
-            found[row.id] = MarketInfo(
-                row.id, row.event_id, row.key, row.period, row.point, row.player, tuple(row.outcomes)
-            )
+    columns = (Market.id, Market.event_id, Market.key, Market.period, Market.point, Market.player)
+    conn = session.connection()  # plain rows, no ORM identity map: the scan asks for thousands
+    for batch in _batches(session, list(set(ids))):
+        for mid, event_id, key, period, point, player, outcomes in conn.execute(
+            select(*columns, Market.outcomes).where(_in(session, Market.id, batch))
+        ):
+            found[mid] = MarketInfo(mid, event_id, key, period, point, player, tuple(outcomes))
     return found
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fairedge.odds.bookmakers import SharpBook, book_policy
-from fairedge.odds.providers.base import Snapshot
+from fairedge.odds.providers.base import BookmakerInfo, Snapshot
 from fairedge.odds.quotes import MarketKey, QuoteArrays, QuoteColumns
 
 # (id, event id, key, period, point, player, number of outcomes): a stored market as the refresh reads it.
@@ -54,16 +54,15 @@ def sport_rows(snapshot: Snapshot) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
-def bookmaker_rows(snapshot: Snapshot, sharp: Sequence[SharpBook]) -> list[dict[str, Any]]:
-    """Every book quoting in the snapshot, with the policy configuration gives it (``SHARP_BOOKS``)."""
-    regions = {b.key: b.region for b in snapshot.bookmakers}
-    titles: dict[str, str] = {}
-    for event in snapshot.events:
-        for book in event.bookmakers:
-            titles.setdefault(book.key, book.title)
+def bookmaker_rows(
+    quotes: QuoteColumns, catalogue: Sequence[BookmakerInfo], sharp: Sequence[SharpBook]
+) -> list[dict[str, Any]]:
+    """Every book of the snapshot, with its catalogue region and the policy configuration gives it
+    (``SHARP_BOOKS``)."""
+    regions = {b.key: b.region for b in catalogue}
     sharp_by_key = {s.key: s for s in sharp}
     rows = []
-    for key, title in titles.items():
+    for key, title in zip(quotes.books, quotes.book_titles, strict=True):
         policy = book_policy(key, sharp_by_key)
         rows.append(
             {
@@ -80,10 +79,10 @@ def bookmaker_rows(snapshot: Snapshot, sharp: Sequence[SharpBook]) -> list[dict[
 
 
 def event_rows(snapshot: Snapshot, sport_ids: Mapping[str, int]) -> list[dict[str, Any]]:
-    """The snapshot's events, seen at its fetch time."""
+    """The snapshot's events, seen at its fetch time; an event listed twice counts once (its last entry)."""
     seen = snapshot.fetched_at
-    return [
-        {
+    rows = {
+        e.id: {
             "provider_id": e.id,
             "sport_id": sport_ids[e.sport_key],
             "home_team": e.home_team,
@@ -96,7 +95,8 @@ def event_rows(snapshot: Snapshot, sport_ids: Mapping[str, int]) -> list[dict[st
             "last_seen_at": seen,
         }
         for e in snapshot.events
-    ]
+    }
+    return list(rows.values())
 
 
 def new_market_rows(
