@@ -7,17 +7,18 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, create_engine
 
+from fairedge.db.engine import normalise_url
 from fairedge.db.pgbinary import PgType, binary_copy, packed_select, unpack_rows
 
 TYPES: tuple[PgType, ...] = ("int4", "int2", "int8", "float8", "timestamptz")
 
 
 @pytest.fixture
-def pg(db_backend: str, engine: Engine) -> Iterator[Connection]:
-    if db_backend != "postgresql":
-        pytest.skip("PostgreSQL's binary formats")
+def pg(pg_url: str) -> Iterator[Connection]:
+    """PostgreSQL only: these are its binary formats (no SQLite twin to skip)."""
+    engine = create_engine(normalise_url(pg_url))
     with engine.connect() as conn:
         outer = conn.begin()
         conn.exec_driver_sql(
@@ -25,6 +26,7 @@ def pg(db_backend: str, engine: Engine) -> Iterator[Connection]:
         )
         yield conn
         outer.rollback()
+    engine.dispose()
 
 
 def _driver(conn: Connection) -> Any:
