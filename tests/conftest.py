@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairedge.config import Settings
@@ -81,8 +81,28 @@ def database_url(db_backend: str, request: pytest.FixtureRequest) -> str:
 def engine(database_url: str, migrated_engines: dict[str, Engine]) -> Engine:
     if database_url not in migrated_engines:
         migrate.upgrade(database_url)
-        migrated_engines[database_url] = make_engine(make_settings(database_url))
+        created = make_engine(make_settings(database_url))
+        if created.dialect.name == "sqlite":
+            _real_sqlite_transactions(created)
+        migrated_engines[database_url] = created
     return migrated_engines[database_url]
+
+
+def _real_sqlite_transactions(engine: Engine) -> None:
+    """Let SQLAlchemy emit BEGIN itself, so savepoints nest inside the test's rolled-back transaction.
+
+    Python's sqlite3 driver opens its transaction lazily, at the first write: a test's outer ``begin()``
+    then opens nothing, and a session's ``commit()`` of its savepoint would commit for real and leak rows
+    into the next test (SQLAlchemy's documented pysqlite recipe).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
 
 
 @pytest.fixture
