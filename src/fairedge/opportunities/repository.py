@@ -146,21 +146,22 @@ def _insert(session: Session, columns: Sequence[str], rows: Sequence[tuple[Any, 
     if not rows:
         return
     dbapi: Any = session.connection().connection.driver_connection
-    by_column = list(zip(*rows, strict=True))
+    # In chunks: the formatted text of 30,000 wide rows at once held ~60 MB of small strings.
+    chunks = [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
     if _dialect(session) == "postgresql":
-        text_columns = [_copy_text(name, values) for name, values in zip(columns, by_column, strict=True)]
-        buffer = "\n".join("\t".join(row) for row in zip(*text_columns, strict=True)) + "\n"
         with (
             dbapi.cursor() as cursor,
             cursor.copy(f"COPY opportunities ({', '.join(columns)}) FROM STDIN") as copy,
         ):
-            copy.write(buffer)
+            for chunk in chunks:
+                by_column = zip(columns, zip(*chunk, strict=True), strict=True)
+                text_columns = [_copy_text(name, values) for name, values in by_column]
+                copy.write("\n".join("\t".join(row) for row in zip(*text_columns, strict=True)) + "\n")
         return
-    sqlite_columns = [_sqlite_values(name, values) for name, values in zip(columns, by_column, strict=True)]
-    dbapi.executemany(
-        f"INSERT INTO opportunities ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-        list(zip(*sqlite_columns, strict=True)),
-    )
+    insert_sql = f"INSERT INTO opportunities ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    for chunk in chunks:
+        by_column = zip(columns, zip(*chunk, strict=True), strict=True)
+        dbapi.executemany(insert_sql, list(zip(*[_sqlite_values(n, v) for n, v in by_column], strict=True)))
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

@@ -71,13 +71,14 @@ def _run_scan(session: Session, config: ScanConfig, now: datetime) -> ScanReport
             for s in odds.line_market_shapes(session)
         }
         found = scan(quotes, books, shapes, config, now=now.timestamp())
-    stats = repository.replace_active(
-        session, _rows(session, found), now, max_age_seconds=config.max_age_seconds
-    )
     counts = dict.fromkeys(KINDS, 0)
     for f in found:
         counts[f.kind] += 1
-    metrics.OPPORTUNITIES_COUNT.set(len(found))
+    rows = _rows(session, found)
+    del found  # the rows carry it on; the scan's peak memory is the rewrite's
+    stats = repository.replace_active(session, rows, now, max_age_seconds=config.max_age_seconds)
+    del rows
+    metrics.OPPORTUNITIES_COUNT.set(sum(counts.values()))
     for kind, n in counts.items():
         metrics.OPPORTUNITIES_BY_KIND.labels(kind=kind).set(n)
     metrics.SCAN_PRICES.inc(len(board.price))
