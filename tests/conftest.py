@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -31,9 +32,10 @@ def _unavailable(message: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    name = f"fairedge_test_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def scratch_pg_database(prefix: str) -> Iterator[str]:
+    """A PostgreSQL database created for one test (or run) and dropped after, whatever happens."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -41,13 +43,18 @@ def pg_url() -> Iterator[str]:
     except Exception as exc:
         admin.dispose()
         _unavailable(f"PostgreSQL unavailable at {PG_ADMIN_URL}: {type(exc).__name__}")
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
-        yield url
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    with scratch_pg_database("fairedge_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
