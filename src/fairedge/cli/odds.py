@@ -76,12 +76,10 @@ def opportunities_command(
         fail(f"--kind must be ev, arbitrage or middle, not {unknown[0]!r}")
     if sort not in SORT_ORDERS:
         fail(f"--sort must be one of {', '.join(SORT_ORDERS)}, not {sort!r}")
-    chosen = method or settings.SCAN_DEVIG_METHODS[0]
-    if chosen not in settings.SCAN_DEVIG_METHODS:
-        fail(
-            f"--method {chosen!r} is not computed here; "
-            f"SCAN_DEVIG_METHODS is {','.join(settings.SCAN_DEVIG_METHODS)}"
-        )
+    try:
+        chosen = service.choose_method(method, settings.SCAN_DEVIG_METHODS)
+    except InvalidInput as exc:
+        fail(f"--method: {exc.message}")
     filters = OpportunityFilter(
         kinds=tuple(dict.fromkeys(kind or ())),
         sport=sport,

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path, Query
 
 from fairedge.api_schemas import EVENT_ID_MAX, NOT_FOUND, UNAVAILABLE, DevigMethod, Name, invalid
 from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
-from fairedge.errors import InvalidInput
 from fairedge.opportunities import schemas, service
 from fairedge.opportunities.schemas import OpportunityOut, OpportunityPage
 from fairedge.opportunities.service import OpportunityFilter
@@ -57,13 +56,7 @@ def list_opportunities(
     sort: Literal["ev", "profit_margin", "start_time", "age", "first_seen"] = "ev",
     include_ended: bool = False,
 ) -> OpportunityPage:
-    methods = settings.SCAN_DEVIG_METHODS
-    chosen = method.value if method else methods[0]
-    if chosen not in methods:
-        raise InvalidInput(
-            f"devig method {chosen!r} is not computed by this deployment",
-            details=[{"parameter": "method", "allowed": list(methods)}],
-        )
+    chosen = service.choose_method(method.value if method else None, settings.SCAN_DEVIG_METHODS)
     filters = OpportunityFilter(
         kinds=tuple(dict.fromkeys(kind or ())),
         sport=sport,

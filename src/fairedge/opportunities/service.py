@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -197,6 +198,18 @@ def prune_history(session: Session, *, days: float, now: datetime) -> int:
     removed = repository.prune(session, now - timedelta(days=days))
     log.info("opportunities_pruned", days=days, opportunities=removed)
     return removed
+
+
+def choose_method(requested: str | None, computed: Sequence[str]) -> str:
+    """The devig method a list is measured against: the one asked for, else the first computed
+    (``SCAN_DEVIG_METHODS``); a method the scan does not compute here is refused, not answered empty."""
+    chosen = requested or computed[0]
+    if chosen not in computed:
+        raise InvalidInput(
+            f"devig method {chosen!r} is not computed here; SCAN_DEVIG_METHODS is {','.join(computed)}",
+            details=[{"parameter": "method", "allowed": list(computed)}],
+        )
+    return chosen
 
 
 def check_filter(f: OpportunityFilter) -> None:
