@@ -86,7 +86,9 @@ def get_event(session: Session, event_id: int) -> tuple[Event, Sport]:
 
 def _check_method(method: str) -> None:
     if method not in METHODS:
-        raise InvalidInput(f"unknown devig method {method!r}", details={"allowed": list(METHODS)})
+        raise InvalidInput(
+            f"unknown devig method {method!r}", details=[{"parameter": "method", "allowed": list(METHODS)}]
+        )
 
 
 @dataclass
