@@ -47,7 +47,7 @@ def _error(
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FairEdgeError)
     async def fairedge_error(_request: Request, exc: FairEdgeError) -> JSONResponse:
-        return _error(exc.status_code, exc.code, exc.message, exc.details)
+        return _error(exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -58,6 +58,29 @@ class Settings(BaseSettings):
     SCAN_MAX_QUOTE_AGE_SECONDS: float = Field(default=900.0, gt=0)
     SHARP_BOOKS: CommaList = ()  # "key[:weight]"; empty means the built-in default list
 
+    # Accounts and access (docs/accounts.md). Rate limits are in `limits` notation ("60/minute"); "none" turns
+    # one off. ANONYMOUS_PLAN: the plan of requests without credentials; unset means "local" (every feature, no
+    # limit) outside production and "none" (401) in production.
+    ANONYMOUS_PLAN: str | None = None
+    RATE_LIMIT_FREE: str = "60/minute"
+    RATE_LIMIT_PRO: str = "600/minute"
+    RATE_LIMIT_ELITE: str = "3000/minute"
+    RATE_LIMIT_LOGIN_IP: str = (
+        "30/minute"  # every login attempt from one client IP, before the hash is computed
+    )
+    RATE_LIMIT_LOGIN_FAILURES: str = "10/15minutes"  # failed logins per account and per IP
+    ACCESS_TOKEN_MINUTES: float = Field(default=15.0, gt=0, le=24 * 60)
+    REFRESH_TOKEN_DAYS: float = Field(default=30.0, gt=0, le=365)
+    VERIFY_TOKEN_HOURS: float = Field(default=48.0, gt=0)
+    RESET_TOKEN_MINUTES: float = Field(default=60.0, gt=0)
+    UNVERIFIED_ACCOUNT_DAYS: float = Field(default=7.0, gt=0)  # unverified accounts purged after this
+    AUDIT_RETENTION_DAYS: float = Field(default=730.0, gt=0)
+    SECRETS_CACHE_SECONDS: float = Field(default=5.0, ge=0)  # how soon a rotated secret reaches every process
+    MAIL_OUTBOX_DIR: str = "./var/outbox"
+    PUBLIC_URL: str = "http://127.0.0.1:8000"  # links in mail point here
+    CORS_ORIGINS: CommaList = ()
+    FORWARDED_ALLOW_IPS: CommaList = ("127.0.0.1", "::1")  # peers whose X-Forwarded-For is believed
+
     STRIPE_SECRET_KEY: SecretStr | None = None
     STRIPE_WEBHOOK_SECRET: SecretStr | None = None
     STRIPE_API_BASE: str = "https://api.stripe.com"
@@ -69,6 +92,8 @@ class Settings(BaseSettings):
         "ODDS_MARKETS",
         "SHARP_BOOKS",
         "SCAN_DEVIG_METHODS",
+        "CORS_ORIGINS",
+        "FORWARDED_ALLOW_IPS",
         mode="before",
     )
     @classmethod
@@ -78,7 +103,13 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "ODDS_PROVIDER", "REDIS_URL", "CELERY_BROKER_URL", "LOG_DIR", "ODDS_REPLAY_DIR", mode="before"
+        "ODDS_PROVIDER",
+        "REDIS_URL",
+        "CELERY_BROKER_URL",
+        "LOG_DIR",
+        "ODDS_REPLAY_DIR",
+        "ANONYMOUS_PLAN",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -98,6 +129,8 @@ class Settings(BaseSettings):
             problems.append("DATABASE_URL must point at PostgreSQL, not SQLite")
         if not self.REDIS_URL:
             problems.append("REDIS_URL must be set")
+        if "*" in self.CORS_ORIGINS:
+            problems.append("CORS_ORIGINS must list origins, not *")
         if problems:
             raise ValueError("unsafe production settings: " + "; ".join(problems))
         return self
@@ -105,6 +138,16 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.DATABASE_URL.startswith("sqlite")
+
+    @property
+    def anonymous_plan(self) -> str | None:
+        """The plan served to requests without credentials, or None when they get 401."""
+        plan = self.ANONYMOUS_PLAN or ("none" if self.ENVIRONMENT == "production" else "local")
+        return None if plan == "none" else plan
+
+    @property
+    def is_production(self) -> bool:
+        return self.ENVIRONMENT == "production"
 
     @property
     def broker_url(self) -> str | None:

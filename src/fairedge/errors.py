@@ -15,15 +15,52 @@ class FairEdgeError(Exception):
     status_code: int = 400
     code: str = "bad_request"
 
-    def __init__(self, message: str, *, details: list[dict[str, Any]] | dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: list[dict[str, Any]] | dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
+        self.headers = headers  # sent with the error: Retry-After, WWW-Authenticate, RateLimit-*
 
 
 class InvalidInput(FairEdgeError):
     status_code = 422
     code = "invalid_input"
+
+
+class Unauthorized(FairEdgeError):
+    """No credentials, or credentials that are not (or no longer) valid."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(FairEdgeError):
+    """Valid credentials that do not allow this: a role, another user's data, a disabled account."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class PlanLimitReached(Forbidden):
+    """The caller's plan does not include this (API keys on the free plan, too many keys)."""
+
+    code = "plan_limit"
+
+
+class Conflict(FairEdgeError):
+    status_code = 409
+    code = "conflict"
+
+
+class RateLimited(FairEdgeError):
+    status_code = 429
+    code = "rate_limited"
 
 
 class NotFound(FairEdgeError):
