@@ -32,9 +32,7 @@ def client(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[TestClient]:
     settings = make_settings(database_url, SCAN_DEVIG_METHODS="shin,power", SCAN_MAX_QUOTE_AGE_SECONDS=120)
-    runtime = Runtime(
-        settings, engine, session_factory, scan_config(settings), sharp_books(settings), clock=clock
-    )
+    runtime = Runtime.assemble(settings, engine, session_factory, clock=clock)
     monkeypatch.setattr(runtime, "close", lambda: None)  # the session-scoped engine outlives the app
     with session_factory() as session:
         snap = snapshot(

@@ -39,9 +39,7 @@ MAX_EXAMPLES = 15  # per operation and phase: enough to find every gap seen so f
 
 def _runtime(engine: Engine, session_factory: sessionmaker[Session], database_url: str) -> Runtime:
     settings = make_settings(database_url)
-    runtime = Runtime(
-        settings, engine, session_factory, scan_config(settings), sharp_books(settings), clock=FakeClock(T0)
-    )
+    runtime = Runtime.assemble(settings, engine, session_factory, clock=FakeClock(T0))
     runtime.close = lambda: None  # type: ignore[method-assign]  # the session-scoped engine outlives the app
     return runtime
 

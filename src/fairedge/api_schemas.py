@@ -72,6 +72,28 @@ UNAVAILABLE: Responses = {
     }
 }
 
+UNAUTHORIZED: Responses = {
+    401: {
+        "model": ErrorBody,
+        "description": "Credentials missing, invalid, expired or revoked (unauthorized).",
+    }
+}
+FORBIDDEN: Responses = {
+    403: {
+        "model": ErrorBody,
+        "description": "Not allowed: a role, a disabled account, or the plan (forbidden, plan_limit).",
+    }
+}
+RATE_LIMITED: Responses = {
+    429: {
+        "model": ErrorBody,
+        "description": "Too many requests (rate_limited); Retry-After says when to try again.",
+    }
+}
+CONFLICT: Responses = {409: {"model": ErrorBody, "description": "The change conflicts (conflict)."}}
+# Every data endpoint: who may call it and how often.
+ACCESS: Responses = UNAUTHORIZED | FORBIDDEN | RATE_LIMITED
+
 
 def invalid(also: str = "") -> Responses:
     """The 422 of a route with parameters; ``also`` names its refusals that the parameter schemas cannot

@@ -58,9 +58,9 @@ class Settings(BaseSettings):
     SCAN_MAX_QUOTE_AGE_SECONDS: float = Field(default=900.0, gt=0)
     SHARP_BOOKS: CommaList = ()  # "key[:weight]"; empty means the built-in default list
 
-    # Accounts and access (docs/accounts.md). Rate limits are in `limits` notation ("60/minute"); "none" turns
-    # one off. ANONYMOUS_PLAN: the plan of requests without credentials; unset means "local" (every feature, no
-    # limit) outside production and "none" (401) in production.
+    # Accounts and access (docs/accounts.md). Rate limits are in `limits` notation ("60/minute"); "none"
+    # turns one off. ANONYMOUS_PLAN: the plan of requests without credentials; unset means "local" (every
+    # feature, no limit) outside production and "none" (401) in production.
     ANONYMOUS_PLAN: str | None = None
     RATE_LIMIT_FREE: str = "60/minute"
     RATE_LIMIT_PRO: str = "600/minute"

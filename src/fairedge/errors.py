@@ -14,6 +14,7 @@ class FairEdgeError(Exception):
 
     status_code: int = 400
     code: str = "bad_request"
+    keeps_writes: bool = False  # the request's writes are committed although it answers this error
 
     def __init__(
         self,

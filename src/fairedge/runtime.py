@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -20,8 +21,14 @@ from fairedge.odds.providers.factory import build_provider
 from fairedge.opportunities import tasks as opportunity_tasks
 from fairedge.opportunities.scan import ScanConfig
 from fairedge.pricing.devig import METHODS
+from fairedge.ratelimit import RateLimiter
+from fairedge.secretstore.store import SecretStore
 from fairedge.tasks.embedded import EmbeddedScheduler
 from fairedge.tasks.schedule import schedule
+from fairedge.users import tasks as user_tasks
+from fairedge.users.mail import OutboxMailSender
+from fairedge.users.security import TokenSigner
+from fairedge.users.service import Accounts
 
 
 def scan_config(settings: Settings) -> ScanConfig:
@@ -54,14 +61,52 @@ class Runtime:
     session_factory: sessionmaker[Session]
     scan: ScanConfig
     sharp: tuple[SharpBook, ...]
+    limiter: RateLimiter
+    secrets: SecretStore
+    accounts: Accounts
     _provider: OddsProvider | None = field(default=None, repr=False)
     clock: Clock = utcnow
 
     @classmethod
-    def build(cls, settings: Settings, *, provider: OddsProvider | None = None) -> Runtime:
-        config, sharp = scan_config(settings), sharp_books(settings)  # fail fast on bad settings
+    def build(
+        cls, settings: Settings, *, provider: OddsProvider | None = None, clock: Clock = utcnow
+    ) -> Runtime:
         engine = make_engine(settings)
-        return cls(settings, engine, make_session_factory(engine), config, sharp, provider)
+        return cls.assemble(settings, engine, make_session_factory(engine), provider=provider, clock=clock)
+
+    @classmethod
+    def assemble(
+        cls,
+        settings: Settings,
+        engine: Engine,
+        session_factory: sessionmaker[Session],
+        *,
+        provider: OddsProvider | None = None,
+        clock: Clock = utcnow,
+    ) -> Runtime:
+        """Everything around a given engine and session factory (tests bind them to one transaction)."""
+        config, sharp = scan_config(settings), sharp_books(settings)  # fail fast on bad settings
+        limiter = RateLimiter.from_settings(settings)
+        secrets = SecretStore(
+            session_factory,
+            settings.SECRET_KEY.get_secret_value(),
+            cache_seconds=settings.SECRETS_CACHE_SECONDS,
+            clock=clock,
+        )
+        signer = TokenSigner(secrets, lifetime=timedelta(minutes=settings.ACCESS_TOKEN_MINUTES))
+        accounts = Accounts(settings, signer, OutboxMailSender(settings.MAIL_OUTBOX_DIR), limiter)
+        return cls(
+            settings,
+            engine,
+            session_factory,
+            config,
+            sharp,
+            limiter,
+            secrets,
+            accounts,
+            provider,
+            clock=clock,
+        )
 
     @property
     def provider(self) -> OddsProvider:
@@ -88,10 +133,14 @@ class Runtime:
             "tasks.opportunity_retention": lambda: opportunity_tasks.opportunity_retention(
                 self.session_factory, self.settings.PRICE_HISTORY_DAYS, self.clock
             ),
+            "tasks.user_cleanup": lambda: user_tasks.user_cleanup(
+                self.session_factory, self.settings, self.secrets, self.clock
+            ),
         }
 
     def scheduler(self) -> EmbeddedScheduler:
         return EmbeddedScheduler(self.jobs(), schedule(self.settings.refresh_seconds))
 
     def close(self) -> None:
+        self.limiter.close()
         self.engine.dispose()

@@ -36,9 +36,7 @@ def _app(engine: Engine, *, wait_seconds: float = 10.0) -> FastAPI:
     settings = make_settings(
         engine.url.render_as_string(hide_password=False), DB_POOL_SIZE=2, DB_POOL_TIMEOUT=wait_seconds
     )
-    runtime = Runtime(
-        settings, engine, make_session_factory(engine), scan_config(settings), sharp_books(settings)
-    )
+    runtime = Runtime.assemble(settings, engine, make_session_factory(engine))
     runtime.close = lambda: None  # type: ignore[method-assign]  # the test disposes the engine
     app = create_app(settings, runtime=runtime)
 

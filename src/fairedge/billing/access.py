@@ -1,19 +1,31 @@
-"""Who is asking and what their plan lets them see: the one dependency every data endpoint takes.
+"""Who is asking and what their plan lets them do: the one dependency every data endpoint takes.
 
 Resolves the caller (access token, API key, or nobody) to an :class:`Access`: the user (if any), the
-effective plan (billing/plans.py) and the client IP the rate limiter and ``auth_failed`` use.
+effective plan (plans.py) and the client IP, and spends one request of the plan's rate limit. The bucket is
+the user's, whether the request came with a session or any of their API keys (more keys are not more
+requests), or the client IP for anonymous requests. Responses carry ``RateLimit-*``; a refusal is a 429 with
+``Retry-After``. The limiter fails open here: a cache outage must not take the data API down.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+import structlog
+from fastapi import Depends, Request, Response
+from sqlalchemy.orm import Session
 
-from fairedge.billing.plans import Plan, plan_named
+from fairedge.billing.plans import Plan, effective_plan, plan_named
 from fairedge.config import Settings
-from fairedge.errors import Unauthorized
+from fairedge.deps import NowDep, SessionDep, SettingsDep
+from fairedge.errors import PlanLimitReached, Unauthorized
+from fairedge.ratelimit import RateDecision, RateLimiter
+from fairedge.users import service as users
+from fairedge.users.deps import CallerDep, ClientIpDep
+from fairedge.users.models import User
+from fairedge.users.service import BEARER
 
 
 @dataclass(frozen=True)
@@ -24,14 +36,62 @@ class Access:
     role: str | None = None
     api_key_id: int | None = None
 
+    @property
+    def rate_identity(self) -> str:
+        return f"user:{self.user_id}" if self.user_id is not None else f"ip:{self.client_ip}"
 
-def get_access(request: Request) -> Access:
-    settings: Settings = request.app.state.settings
-    client_ip = getattr(request.state, "client_ip", None) or (request.client.host if request.client else "")
-    anonymous = settings.anonymous_plan
-    if anonymous is None:
-        raise Unauthorized("credentials required", headers={"WWW-Authenticate": "Bearer"})
-    return Access(plan=plan_named(anonymous, settings), client_ip=client_ip)
+
+def plan_of(session: Session, settings: Settings, user: User, now: datetime) -> Plan:
+    """The user's effective plan now: the higher of a manual grant and a subscription."""
+    grant = users.active_grant(session, user.id, now)
+    return effective_plan(settings, role=user.role, granted=grant.plan if grant else None, subscribed=None)
+
+
+def get_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.runtime.limiter
+    return limiter
+
+
+LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
+
+
+def get_access(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: CallerDep,
+    client_ip: ClientIpDep,
+    now: NowDep,
+    limiter: LimiterDep,
+) -> Access:
+    if caller.user is None:
+        anonymous = settings.anonymous_plan
+        if anonymous is None:
+            raise Unauthorized(
+                "credentials required: an access token or an API key (X-API-Key)", headers=BEARER
+            )
+        access = Access(plan=plan_named(anonymous, settings), client_ip=client_ip)
+    else:
+        user = caller.user
+        plan = plan_of(session, settings, user, now)
+        if caller.api_key is not None and plan.api_keys == 0:
+            raise PlanLimitReached(
+                f"the {plan.title} plan does not include API access; use the web app or upgrade",
+                details={"plan": plan.name},
+            )
+        access = Access(
+            plan=plan,
+            client_ip=client_ip,
+            user_id=user.id,
+            role=user.role,
+            api_key_id=caller.api_key.id if caller.api_key else None,
+        )
+    if access.plan.rate_limit is not None:
+        structlog.contextvars.bind_contextvars(endpoint=request.url.path)
+        decision: RateDecision = limiter.hit("api", access.rate_identity, access.plan.rate_limit)
+        response.headers.update(decision.headers())
+    return access
 
 
 AccessDep = Annotated[Access, Depends(get_access)]

@@ -9,9 +9,10 @@ from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, TypeDecora
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.schema import BLANK_SCHEMA
 
 NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
@@ -43,6 +44,25 @@ class UTCDateTime(TypeDecorator[datetime]):
 PortableJSON = JSON().with_variant(JSONB(), "postgresql")
 # 64-bit ids on PostgreSQL; SQLite only auto-increments a plain INTEGER PRIMARY KEY.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+# PostgreSQL schemas beyond the default one (the operations guide queries auth.users and audit.*). SQLite has
+# no schemas: its engine translates these names away, and migrations compare against a schema-less copy.
+SCHEMAS = ("auth", "audit")
+SQLITE_SCHEMA_MAP: dict[str | None, str | None] = dict.fromkeys(SCHEMAS)
+
+
+def without_schemas(metadata: MetaData) -> MetaData:
+    """A copy of ``metadata`` with every table in the default schema: what a SQLite database holds."""
+    copy = MetaData(naming_convention=metadata.naming_convention)
+    for table in metadata.tables.values():
+        # Both None (the copy's default schema) and BLANK_SCHEMA are documented values; the stubs are narrower.
+        table.to_metadata(
+            copy,
+            schema=None,  # type: ignore[arg-type]
+            referred_schema_fn=lambda *_args: BLANK_SCHEMA,  # type: ignore[arg-type]
+        )
+    return copy
 
 
 class Base(DeclarativeBase):

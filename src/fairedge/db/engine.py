@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairedge.config import Settings
+from fairedge.db.base import SQLITE_SCHEMA_MAP
 
 log = structlog.get_logger(__name__)
 
@@ -40,7 +41,12 @@ def make_engine(settings: Settings, *, url: str | None = None) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         else:
             pool = {}  # one shared in-memory connection: SQLAlchemy's own pool for it takes no sizes
-        engine = create_engine(db_url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
+        engine = create_engine(
+            db_url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            execution_options={"schema_translate_map": SQLITE_SCHEMA_MAP},  # auth.users is users here
+            **pool,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(

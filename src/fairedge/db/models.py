@@ -11,6 +11,8 @@ import importlib
 MODEL_MODULES = (
     "fairedge.odds.models",
     "fairedge.opportunities.models",
+    "fairedge.secretstore.models",
+    "fairedge.users.models",
 )
 
 

@@ -69,6 +69,10 @@ class SessionGate:
         except sa_exc.TimeoutError as exc:  # the pool itself ran dry: other users of the engine
             await self._finish(session, commit=False)
             raise DatabaseBusy("the database is busy; retry shortly") from exc
+        except FairEdgeError as exc:
+            # Most errors undo the request; a revocation made while refusing (token reuse) must stand.
+            await self._finish(session, commit=exc.keeps_writes)
+            raise
         except BaseException:
             await self._finish(session, commit=False)
             raise

@@ -25,4 +25,5 @@ def schedule(odds_refresh_seconds: float) -> tuple[Periodic, ...]:
         # Its own timer: stale and started opportunities are withdrawn even while refreshes fail.
         Periodic("tasks.opportunity_expiry", EXPIRY_SECONDS),
         Periodic("tasks.odds_retention", 3600.0, then=("tasks.opportunity_retention",)),
+        Periodic("tasks.user_cleanup", 86_400.0),
     )

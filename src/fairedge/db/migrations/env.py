@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from fairedge.config import get_settings
-from fairedge.db.base import Base
+from fairedge.db.base import SCHEMAS, Base, without_schemas
 from fairedge.db.engine import make_engine, normalise_url
 from fairedge.db.models import load_all_models
 
@@ -17,8 +17,13 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 load_all_models()
-target_metadata = Base.metadata
 url = config.attributes.get("url") or get_settings().DATABASE_URL
+# SQLite holds the tables of every schema in its one namespace (the engine translates auth.x to x).
+target_metadata = without_schemas(Base.metadata) if url.startswith("sqlite") else Base.metadata
+
+
+def _our_schemas(name: str | None, type_: str, _parents: object) -> bool:
+    return type_ != "schema" or name is None or name in SCHEMAS
 
 
 def _configure(**kwargs: object) -> None:
@@ -26,6 +31,8 @@ def _configure(**kwargs: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=url.startswith("sqlite"),  # SQLite cannot ALTER most things: copy-and-move tables
         compare_type=True,
+        include_schemas=True,
+        include_name=_our_schemas,
         **kwargs,  # type: ignore[arg-type]
     )
 

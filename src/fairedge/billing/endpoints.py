@@ -1,0 +1,93 @@
+"""HTTP where the account meets its plan: ``GET /api/me``, creating API keys (the plan sets how many) and the
+administrators' user list (with each user's effective plan)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from fairedge.api_schemas import ACCESS, UNAVAILABLE, invalid
+from fairedge.billing.access import AccessDep, LimiterDep
+from fairedge.billing.plans import effective_plan
+from fairedge.billing.schemas import AdminUserOut, AdminUserPage, GrantOut, KeyUsage, Me, PlanOut, RateUsage
+from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
+from fairedge.users import service as users
+from fairedge.users.deps import AdminUser, ClientIpDep, CurrentUser
+from fairedge.users.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, Role, UserOut
+
+router = APIRouter(tags=["account"], responses=UNAVAILABLE | ACCESS)
+
+
+@router.get("/api/me", response_model=Me)
+def get_me(
+    user: CurrentUser,
+    access: AccessDep,
+    session: SessionDep,
+    limiter: LimiterDep,
+    now: NowDep,
+) -> Me:
+    """Who you are, your plan and its limits, and what you have used of them."""
+    plan = access.plan
+    requests = (
+        RateUsage.build(limiter.usage("api", access.rate_identity, plan.rate_limit), time.time())
+        if plan.rate_limit
+        else None
+    )
+    return Me(
+        user=UserOut.build(user),
+        plan=PlanOut.build(plan),
+        grant=GrantOut.build(users.active_grant(session, user.id, now)),
+        requests=requests,
+        api_keys=KeyUsage(
+            live=len(users.list_api_keys(session, user, include_revoked=False)), allowed=plan.api_keys
+        ),
+    )
+
+
+@router.post("/api/keys", status_code=201, response_model=ApiKeyCreated, responses=invalid())
+def create_api_key(
+    body: ApiKeyCreate,
+    user: CurrentUser,
+    access: AccessDep,
+    session: SessionDep,
+    client_ip: ClientIpDep,
+    now: NowDep,
+) -> ApiKeyCreated:
+    """A new API key: the answer is the only time the key is shown. The plan sets how many you may hold."""
+    key, raw = users.create_api_key(
+        session,
+        user,
+        body.name,
+        allowed=access.plan.api_keys,
+        plan_name=access.plan.title,
+        client_ip=client_ip,
+        now=now,
+    )
+    return ApiKeyCreated(key=raw, **ApiKeyOut.build(key).model_dump())
+
+
+@router.get("/api/admin/users", tags=["admin"], response_model=AdminUserPage, responses=invalid())
+def list_users(
+    _admin: AdminUser,
+    _access: AccessDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: PageDep,
+    now: NowDep,
+    email: Annotated[str | None, Query(max_length=254, description="Part of the e-mail address.")] = None,
+    role: Role | None = None,
+) -> AdminUserPage:
+    rows, total = users.list_users(session, email=email, role=role, offset=page.offset, limit=page.limit)
+    grants = users.active_grants(session, [u.id for u in rows], now)
+    items = []
+    for user in rows:
+        grant = grants.get(user.id)
+        plan = effective_plan(
+            settings, role=user.role, granted=grant.plan if grant else None, subscribed=None
+        )
+        items.append(
+            AdminUserOut(**UserOut.build(user).model_dump(), plan=plan.name, grant=GrantOut.build(grant))
+        )
+    return AdminUserPage(items=items, page=page.meta(total))

@@ -1,0 +1,95 @@
+"""Who is calling: credentials from the request resolved once per request.
+
+An access token (``Authorization: Bearer <jwt>``) or an API key (``X-API-Key: fe_…``, or
+``Authorization: Bearer fe_…``). API keys reach the data endpoints; managing an account (keys, password,
+administration) takes a logged-in session, so a leaked key cannot mint more keys or lock its owner out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, Request
+
+from fairedge.db.session import SessionDep
+from fairedge.deps import NowDep
+from fairedge.errors import Forbidden, Unauthorized
+from fairedge.users import service
+from fairedge.users.models import ApiKey, User
+from fairedge.users.security import is_api_key
+from fairedge.users.service import BEARER, Accounts
+
+
+def get_accounts(request: Request) -> Accounts:
+    accounts: Accounts = request.app.state.runtime.accounts
+    return accounts
+
+
+def get_client_ip(request: Request) -> str:
+    """The client's address: the peer, or X-Forwarded-For's when the peer is a trusted proxy (middleware)."""
+    found = getattr(request.state, "client_ip", None)
+    return str(found) if found else (request.client.host if request.client else "unknown")
+
+
+AccountsDep = Annotated[Accounts, Depends(get_accounts)]
+ClientIpDep = Annotated[str, Depends(get_client_ip)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    user: User | None = None
+    api_key: ApiKey | None = None
+
+
+def _credential(request: Request) -> str | None:
+    header_key = request.headers.get("x-api-key")
+    if header_key:
+        return header_key.strip()
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def get_caller(
+    request: Request, session: SessionDep, accounts: AccountsDep, client_ip: ClientIpDep, now: NowDep
+) -> Caller:
+    credential = _credential(request)
+    if credential is None:
+        return Caller()
+    if is_api_key(credential):
+        user, key = service.user_from_api_key(session, credential, client_ip=client_ip, now=now)
+        caller = Caller(user, key)
+    else:
+        caller = Caller(
+            service.user_from_access_token(session, accounts, credential, client_ip=client_ip, now=now)
+        )
+    assert caller.user is not None
+    request.state.user_id = caller.user.id  # the request log line names the user
+    structlog.contextvars.bind_contextvars(user_id=caller.user.id)
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def get_current_user(caller: CallerDep) -> User:
+    if caller.user is None:
+        raise Unauthorized("log in first", headers=BEARER)
+    if caller.api_key is not None:
+        raise Forbidden("API keys reach the data endpoints; log in to manage the account")
+    return caller.user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_admin(user: CurrentUser) -> User:
+    if user.role != "admin":
+        raise Forbidden("administrators only")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin)]
