@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -18,16 +19,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fairedge import __version__
 from fairedge.api_schemas import error_body
+from fairedge.billing.access import get_access
+from fairedge.billing.endpoints import router as account_router
 from fairedge.config import Settings, get_settings
 from fairedge.db.session import SessionGate
 from fairedge.errors import FairEdgeError
 from fairedge.health.checks import HealthChecks
 from fairedge.health.endpoints import router as health_router
 from fairedge.health.probe import HealthProbe
+from fairedge.kit.clientip import TrustedProxies
 from fairedge.observability.middleware import RequestContextMiddleware
 from fairedge.odds.endpoints import router as odds_router
 from fairedge.opportunities.endpoints import router as opportunities_router
 from fairedge.runtime import Runtime
+from fairedge.security_headers import SecurityHeadersMiddleware, security_headers
+from fairedge.users.endpoints import admin_router, auth_router, keys_router
 
 log = structlog.get_logger(__name__)
 
@@ -78,9 +84,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(503, "database_unavailable", "the database is unavailable; retry shortly")
 
     @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", error_type=type(exc).__name__)
-        return _error(500, "internal_error", "internal error; the request id in the logs has the details")
+        # Starlette sends this response from outside every middleware: the security headers are added here.
+        production = request.app.state.settings.is_production
+        return _error(
+            500,
+            "internal_error",
+            "internal error; the request id in the logs has the details",
+            headers=security_headers(request.url.path, production=production),
+        )
 
 
 def create_app(
@@ -121,11 +134,36 @@ def create_app(
     )
     app.state.health = checks
     app.state.scheduler = None
-    app.add_middleware(RequestContextMiddleware)
+    # The last added runs first: request context (client IP, logs) around security headers (every response,
+    # preflights too) around CORS (answers preflights; the app's error responses still get CORS headers).
+    if settings.CORS_ORIGINS:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.CORS_ORIGINS,
+            allow_credentials=True,  # the web app's refresh-token cookie
+            allow_methods=("GET", "POST", "PATCH", "DELETE", "OPTIONS"),
+            allow_headers=("Authorization", "Content-Type", "X-API-Key", "X-CSRF-Token", "X-Request-ID"),
+            expose_headers=(
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+                "Retry-After",
+                "X-Request-ID",
+            ),
+        )
+    app.add_middleware(SecurityHeadersMiddleware, production=settings.is_production)
+    app.add_middleware(
+        RequestContextMiddleware, trusted_proxies=TrustedProxies.parse(settings.FORWARDED_ALLOW_IPS)
+    )
     _install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(odds_router)
     app.include_router(opportunities_router)
+    app.include_router(auth_router)  # throttled per IP and account inside (login, reset)
+    app.include_router(account_router)
+    # Account and admin routes spend the caller's plan quota like the data routes do.
+    app.include_router(keys_router, dependencies=[Depends(get_access)])
+    app.include_router(admin_router, dependencies=[Depends(get_access)])
 
     @app.get("/metrics", include_in_schema=False)
     def metrics_endpoint() -> Response:

@@ -39,6 +39,10 @@ def run_command(
         port=port,
         log_config=None,
         access_log=False,
+        # The client IP is decided once, by the app from FORWARDED_ALLOW_IPS (observability/middleware.py);
+        # uvicorn's own X-Forwarded-For handling (on by default, reading the same variable) would first
+        # rewrite the peer by its own rules (under "*" the leftmost entry, which the client writes).
+        proxy_headers=False,
         # Browsers poll the board every few seconds: with uvicorn's 5 s default an idle connection is closed
         # just as the next poll arrives (a failed request for clients that do not retry). nginx's default.
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
