@@ -163,15 +163,19 @@ class SecretStore:
 
     def _load(self, name: str) -> list[SecretVersion]:
         with self._factory() as session:
-            rows = session.scalars(
-                select(SecretVersionRow)
+            rows = session.execute(
+                select(
+                    SecretVersionRow.kid,
+                    SecretVersionRow.ciphertext,
+                    SecretVersionRow.created_at,
+                    SecretVersionRow.retire_at,
+                )
                 .where(SecretVersionRow.name == name)
                 .order_by(SecretVersionRow.created_at.desc(), SecretVersionRow.id.desc())
             ).all()
-            session.rollback()
         return [
-            SecretVersion(name, row.kid, self._decrypt(name, row.ciphertext), row.created_at, row.retire_at)
-            for row in rows
+            SecretVersion(name, kid, self._decrypt(name, ciphertext), created_at, retire_at)
+            for kid, ciphertext, created_at, retire_at in rows
         ]
 
     def _decrypt(self, name: str, ciphertext: str) -> str:
