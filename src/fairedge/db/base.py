@@ -56,7 +56,7 @@ def without_schemas(metadata: MetaData) -> MetaData:
     """A copy of ``metadata`` with every table in the default schema: what a SQLite database holds."""
     copy = MetaData(naming_convention=metadata.naming_convention)
     for table in metadata.tables.values():
-        # Both None (the copy's default schema) and BLANK_SCHEMA are documented values; the stubs are narrower.
+        # None (the default schema) and BLANK_SCHEMA are documented values; the stubs are narrower.
         table.to_metadata(
             copy,
             schema=None,  # type: ignore[arg-type]
