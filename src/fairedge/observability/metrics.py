@@ -51,3 +51,19 @@ ODDS_QUOTES_REJECTED = Counter(
 ODDS_API_QUOTA_REMAINING = Gauge("fairedge_odds_api_quota_remaining", "Odds API credits left.", ["provider"])
 
 SCAN_PRICES = Counter("fairedge_scan_prices_total", "Prices priced by the scan.")
+
+# Rate limiter (ratelimit/). `scope` is one of the fixed bucket names (api, login_ip, …), never an id.
+RATE_LIMIT_EXCEEDED = Counter(
+    "fairedge_rate_limit_exceeded_total", "Requests refused with 429 by the rate limiter.", ["scope"]
+)
+RATE_LIMITER_ERRORS = Counter(
+    "fairedge_rate_limiter_errors_total", "Failed calls to the limiter's Redis.", ["reason"]
+)
+RATE_LIMITER_DEGRADED = Counter(
+    "fairedge_rate_limiter_degraded_total",
+    "Decisions taken without the limiter's storage: allowed (fail open) or refused (fail closed, 503).",
+    ["scope", "outcome"],
+)
+RATE_LIMITER_AVAILABLE = Gauge(
+    "fairedge_rate_limiter_available", "1 while the rate limiter's storage answers, 0 during an outage."
+)
