@@ -15,7 +15,7 @@ from factories import T0, FakeClock, book, event, h2h, snapshot, totals
 from fairedge.app import create_app
 from fairedge.odds.ingestion import ingest_snapshot
 from fairedge.opportunities.service import run_scan
-from fairedge.runtime import Runtime, scan_config, sharp_books
+from fairedge.runtime import Runtime
 
 
 @pytest.fixture

@@ -30,9 +30,12 @@ from fairedge.odds.providers.simulator import SimulatorProvider
 from fairedge.odds.service import refresh_odds
 from fairedge.opportunities.service import run_scan
 from fairedge.pricing.devig import METHODS
-from fairedge.runtime import Runtime, scan_config, sharp_books
+from fairedge.runtime import Runtime
+from fairedge.users import service as users
 
 ROOT = Path(__file__).resolve().parents[1]
+CONTRACT_ADMIN = "contract-admin@example.com"
+CONTRACT_PASSWORD = "contract password 1"
 SEED = 20260115
 MAX_EXAMPLES = 15  # per operation and phase: enough to find every gap seen so far, and under a minute
 
@@ -62,6 +65,8 @@ def server(engine: Engine, session_factory: sessionmaker[Session], database_url:
             refresh_odds(session, provider, sharp=runtime.sharp)
             run_scan(session, runtime.scan, now=clock())
             clock.advance(30)
+        # The run is authenticated as an admin, so every operation is reached past its access checks.
+        users.create_admin(session, CONTRACT_ADMIN, CONTRACT_PASSWORD, now=clock())
         session.commit()
     config = uvicorn.Config(
         create_app(runtime.settings, runtime=runtime),
@@ -89,6 +94,10 @@ def test_schemathesis_finds_nothing(server: str) -> None:
     # A realistic database: the lists the generated requests filter are not empty.
     assert httpx.get(f"{server}/api/events").json()["page"]["total"] > 0
     assert httpx.get(f"{server}/api/opportunities").json()["page"]["total"] > 0
+    login = httpx.post(
+        f"{server}/api/auth/login", json={"email": CONTRACT_ADMIN, "password": CONTRACT_PASSWORD}
+    )
+    token = login.json()["access_token"]
 
     command = [
         sys.executable,
@@ -102,10 +111,11 @@ def test_schemathesis_finds_nothing(server: str) -> None:
         f"--max-examples={MAX_EXAMPLES}",
         "--workers=1",
         "--no-color",
+        f"--header=Authorization: Bearer {token}",
     ]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
 
-    assert "Selected: 11/11" in run.stdout, run.stdout + run.stderr  # every operation, none skipped
+    assert "Selected: 28/28" in run.stdout, run.stdout + run.stderr  # every operation, none skipped
     assert run.returncode == 0, f"schemathesis found problems:\n{run.stdout}\n{run.stderr}"
 
 

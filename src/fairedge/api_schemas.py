@@ -90,6 +90,12 @@ RATE_LIMITED: Responses = {
         "description": "Too many requests (rate_limited); Retry-After says when to try again.",
     }
 }
+BAD_BODY: Responses = {
+    400: {
+        "model": ErrorBody,
+        "description": "The request body could not be read (not UTF-8 text) (http_error).",
+    }
+}
 CONFLICT: Responses = {409: {"model": ErrorBody, "description": "The change conflicts (conflict)."}}
 # Every data endpoint: who may call it and how often.
 ACCESS: Responses = UNAUTHORIZED | FORBIDDEN | RATE_LIMITED

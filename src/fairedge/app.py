@@ -12,13 +12,14 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fairedge import __version__
-from fairedge.api_schemas import error_body
+from fairedge.api_schemas import ACCESS, error_body
 from fairedge.billing.access import get_access
 from fairedge.billing.endpoints import router as account_router
 from fairedge.config import Settings, get_settings
@@ -33,7 +34,7 @@ from fairedge.odds.endpoints import router as odds_router
 from fairedge.opportunities.endpoints import router as opportunities_router
 from fairedge.runtime import Runtime
 from fairedge.security_headers import SecurityHeadersMiddleware, security_headers
-from fairedge.users.endpoints import admin_router, auth_router, keys_router
+from fairedge.users.endpoints import admin_router, auth_router
 
 log = structlog.get_logger(__name__)
 
@@ -70,8 +71,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(422, "validation_error", f"invalid parameter: {names}", details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        if exc.status_code == 405:
+            # Starlette lists the methods of the first route that matched the path only; a path served by
+            # several routes (GET and POST /api/keys) allows all of theirs.
+            exc.headers = {**(exc.headers or {}), "Allow": _allowed_methods(request)}
         # Starlette's headers carry meaning: a 405 lists the methods the path allows in "Allow".
         return _error(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
@@ -94,6 +99,14 @@ def _install_error_handlers(app: FastAPI) -> None:
             "internal error; the request id in the logs has the details",
             headers=security_headers(request.url.path, production=production),
         )
+
+
+def _allowed_methods(request: Request) -> str:
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
 
 
 def create_app(
@@ -157,13 +170,14 @@ def create_app(
     )
     _install_error_handlers(app)
     app.include_router(health_router)
-    app.include_router(odds_router)
-    app.include_router(opportunities_router)
+    # Data routes: the caller's plan decides what they see (401 without credentials in production) and
+    # each request spends the plan's rate limit.
+    plan_checked = [Depends(get_access)]
+    app.include_router(odds_router, dependencies=plan_checked, responses=ACCESS)
+    app.include_router(opportunities_router, dependencies=plan_checked, responses=ACCESS)
     app.include_router(auth_router)  # throttled per IP and account inside (login, reset)
     app.include_router(account_router)
-    # Account and admin routes spend the caller's plan quota like the data routes do.
-    app.include_router(keys_router, dependencies=[Depends(get_access)])
-    app.include_router(admin_router, dependencies=[Depends(get_access)])
+    app.include_router(admin_router, dependencies=plan_checked, responses=ACCESS)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics_endpoint() -> Response:

@@ -24,7 +24,7 @@ from fairedge.app import create_app
 from fairedge.db.engine import make_engine, make_session_factory
 from fairedge.deps import SessionDep
 from fairedge.errors import InvalidInput
-from fairedge.runtime import Runtime, scan_config, sharp_books
+from fairedge.runtime import Runtime
 
 
 class Answer(BaseModel):

@@ -1,4 +1,4 @@
-"""HTTP where the account meets its plan: ``GET /api/me``, creating API keys (the plan sets how many) and the
+"""HTTP where the account meets its plan: ``GET /api/me``, API keys (the plan sets how many) and the
 administrators' user list (with each user's effective plan)."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
-from fairedge.api_schemas import ACCESS, UNAVAILABLE, invalid
+from fairedge.api_schemas import ACCESS, BAD_BODY, NOT_FOUND, UNAVAILABLE, invalid
 from fairedge.billing.access import AccessDep, LimiterDep
 from fairedge.billing.plans import effective_plan
 from fairedge.billing.schemas import AdminUserOut, AdminUserPage, GrantOut, KeyUsage, Me, PlanOut, RateUsage
@@ -46,7 +46,15 @@ def get_me(
     )
 
 
-@router.post("/api/keys", status_code=201, response_model=ApiKeyCreated, responses=invalid())
+@router.get("/api/keys", response_model=list[ApiKeyOut], responses=invalid())
+def list_api_keys(
+    user: CurrentUser, _access: AccessDep, session: SessionDep, include_revoked: bool = False
+) -> list[ApiKeyOut]:
+    """Your API keys (their prefixes, never the keys)."""
+    return [ApiKeyOut.build(k) for k in users.list_api_keys(session, user, include_revoked=include_revoked)]
+
+
+@router.post("/api/keys", status_code=201, response_model=ApiKeyCreated, responses=BAD_BODY | invalid())
 def create_api_key(
     body: ApiKeyCreate,
     user: CurrentUser,
@@ -66,6 +74,19 @@ def create_api_key(
         now=now,
     )
     return ApiKeyCreated(key=raw, **ApiKeyOut.build(key).model_dump())
+
+
+@router.delete("/api/keys/{key_id}", response_model=ApiKeyOut, responses=NOT_FOUND | invalid())
+def revoke_api_key(
+    user: CurrentUser,
+    _access: AccessDep,
+    session: SessionDep,
+    client_ip: ClientIpDep,
+    now: NowDep,
+    key_id: Annotated[int, Path(ge=1, le=2**62)],
+) -> ApiKeyOut:
+    """Revoke one of your keys; it stops working at once. Another user's key is a 404."""
+    return ApiKeyOut.build(users.revoke_api_key(session, user, key_id, client_ip=client_ip, now=now))
 
 
 @router.get("/api/admin/users", tags=["admin"], response_model=AdminUserPage, responses=invalid())

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import structlog
 from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
 from fairedge.db.session import SessionDep
 from fairedge.deps import NowDep
@@ -43,20 +44,21 @@ class Caller:
     api_key: ApiKey | None = None
 
 
-def _credential(request: Request) -> str | None:
-    header_key = request.headers.get("x-api-key")
-    if header_key:
-        return header_key.strip()
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return None
+# Declared as security schemes so the OpenAPI document (and /docs' Authorize button) knows both ways in.
+bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
 def get_caller(
-    request: Request, session: SessionDep, accounts: AccountsDep, client_ip: ClientIpDep, now: NowDep
+    request: Request,
+    session: SessionDep,
+    accounts: AccountsDep,
+    client_ip: ClientIpDep,
+    now: NowDep,
+    bearer: Annotated[str | None, Depends(bearer_scheme)],
+    header_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Caller:
-    credential = _credential(request)
+    credential = (header_key or bearer or "").strip() or None
     if credential is None:
         return Caller()
     if is_api_key(credential):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Path, Query, Request, Response
 
 from fairedge.api_schemas import (
+    BAD_BODY,
     CONFLICT,
     FORBIDDEN,
     NOT_FOUND,
@@ -29,7 +29,6 @@ from fairedge.users import service
 from fairedge.users.deps import AccountsDep, AdminUser, ClientIpDep, CurrentUser
 from fairedge.users.schemas import (
     Accepted,
-    ApiKeyOut,
     AuditEventOut,
     AuditPage,
     Credentials,
@@ -50,7 +49,7 @@ REFRESH_COOKIE = "fairedge_refresh"
 CSRF_COOKIE = "fairedge_csrf"
 CSRF_HEADER = "x-csrf-token"
 
-auth_router = APIRouter(prefix="/api/auth", tags=["auth"], responses=UNAVAILABLE | RATE_LIMITED)
+auth_router = APIRouter(prefix="/api/auth", tags=["auth"], responses=UNAVAILABLE | RATE_LIMITED | BAD_BODY)
 keys_router = APIRouter(
     prefix="/api/keys", tags=["account"], responses=UNAVAILABLE | UNAUTHORIZED | FORBIDDEN
 )
@@ -128,15 +127,17 @@ def login(
 
 @auth_router.post("/token", response_model=TokenPair, responses=UNAUTHORIZED | FORBIDDEN | invalid())
 def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    username: Annotated[str, Form(min_length=1, max_length=254, description="The e-mail address.")],
+    password: Annotated[str, Form(min_length=1, max_length=128)],
     response: Response,
     session: SessionDep,
     accounts: AccountsDep,
     client_ip: ClientIpDep,
     now: NowDep,
 ) -> TokenPair:
-    """The OAuth2 password flow (``username`` is the e-mail), so /docs can log in."""
-    issued = service.login(session, accounts, form.username, form.password, client_ip=client_ip, now=now)
+    """The OAuth2 password flow (``username`` is the e-mail), so /docs can log in; other OAuth2 form
+    fields (grant_type, scope, client_id) are accepted and ignored."""
+    issued = service.login(session, accounts, username, password, client_ip=client_ip, now=now)
     return _issue_response(issued, response, accounts, use_cookie=False)
 
 
@@ -216,24 +217,9 @@ def reset_password(body: PasswordReset, session: SessionDep, client_ip: ClientIp
     )
 
 
-@keys_router.get("", response_model=list[ApiKeyOut])
-def list_api_keys(user: CurrentUser, session: SessionDep, include_revoked: bool = False) -> list[ApiKeyOut]:
-    return [ApiKeyOut.build(k) for k in service.list_api_keys(session, user, include_revoked=include_revoked)]
-
-
-@keys_router.delete("/{key_id}", response_model=ApiKeyOut, responses=NOT_FOUND | invalid())
-def revoke_api_key(
-    user: CurrentUser,
-    session: SessionDep,
-    client_ip: ClientIpDep,
-    now: NowDep,
-    key_id: Annotated[int, Path(ge=1, le=2**62)],
-) -> ApiKeyOut:
-    """Revoke one of your keys; it stops working at once. Another user's key is a 404."""
-    return ApiKeyOut.build(service.revoke_api_key(session, user, key_id, client_ip=client_ip, now=now))
-
-
-@admin_router.patch("/users/{user_id}", response_model=UserOut, responses=NOT_FOUND | CONFLICT | invalid())
+@admin_router.patch(
+    "/users/{user_id}", response_model=UserOut, responses=NOT_FOUND | CONFLICT | BAD_BODY | invalid()
+)
 def update_user(
     body: UserUpdate,
     admin: AdminUser,

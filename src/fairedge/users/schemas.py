@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, EmailStr, Field, StrictBool, StringConstraints
 
 from fairedge.kit.pagination import PageMeta
 from fairedge.users.models import ApiKey, AuditEvent, User
@@ -18,7 +18,7 @@ Role = Literal["user", "analyst", "admin"]
 class Credentials(BaseModel):
     email: EmailStr
     password: Annotated[str, Field(min_length=1, max_length=128)]
-    use_cookie: bool = Field(
+    use_cookie: StrictBool = Field(
         False,
         description="true (the web app): the refresh token goes only into an httpOnly cookie, with a CSRF "
         "cookie beside it. false (scripts): it is returned in the body.",
@@ -123,7 +123,7 @@ class ApiKeyCreated(ApiKeyOut):
 
 class UserUpdate(BaseModel):
     role: Role | None = None
-    disabled: bool | None = None
+    disabled: StrictBool | None = None
     reason: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
