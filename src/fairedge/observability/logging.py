@@ -33,6 +33,16 @@ def mask_secrets(
     return event_dict
 
 
+def client_ip_last(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """The client IP as the last field of a record, so the operations guide's
+    ``grep auth_failed api.log | awk '{print $NF}'`` counts failures by IP."""
+    if "client_ip" in event_dict:
+        event_dict["client_ip"] = event_dict.pop("client_ip")
+    return event_dict
+
+
 def _add_service(service: str) -> structlog.types.Processor:
     def processor(
         _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
@@ -55,6 +65,7 @@ def configure_logging(
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_service(service),
         mask_secrets,
+        client_ip_last,
     ]
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer(colors=False)

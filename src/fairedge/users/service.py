@@ -252,11 +252,13 @@ def login(
     email = normalise_email(email)
     limiter.hit("login_ip", f"ip:{client_ip}", settings.RATE_LIMIT_LOGIN_IP, fail_closed=True)
     failures = settings.RATE_LIMIT_LOGIN_FAILURES
-    for identity in (f"account:{email}", f"ip:{client_ip}"):
+    # The account's bucket is named by a digest: no e-mail address in Redis keys or in the limiter's logs.
+    account = f"account:{digest(email)[:24]}"
+    for identity in (account, f"ip:{client_ip}"):
         limiter.peek("login_failures", identity, failures, fail_closed=True)
     user = repository.user_by_email(session, email)
     if not verify_password(user.password_hash if user else None, password) or user is None:
-        for identity in (f"account:{email}", f"ip:{client_ip}"):
+        for identity in (account, f"ip:{client_ip}"):
             with contextlib.suppress(RateLimited):  # this attempt is answered 401; the next one 429
                 limiter.hit("login_failures", identity, failures, fail_closed=True)
         log.warning(
@@ -275,6 +277,7 @@ def login(
         )
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    limiter.reset("login_failures", account, failures)  # the owner got in: earlier typos are forgiven
     user.last_login_at = now
     return _issue(session, accounts, user, now)
 
