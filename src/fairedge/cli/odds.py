@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from fairedge.billing.plans import plans
 from fairedge.cli.common import fail, load_settings, user_errors
 from fairedge.cli.format import parse_rate, percent, table
 from fairedge.db.engine import session_scope
@@ -102,16 +103,17 @@ def opportunities_command(
         runtime = Runtime.build(settings)
         try:
             with session_scope(runtime.session_factory) as session:
-                rows, total = service.list_opportunities(
+                found = service.list_opportunities(
                     session,
                     filters,
+                    plans(settings)["local"],  # the operator's tool: every opportunity, no cap
                     now=now,
                     max_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS,
                     sort=sort,
                     offset=0,
                     limit=limit,
                 )
-                lines = [_row(o, e, s, now) for o, e, s in rows]
+                lines = [_row(o, e, s, now) for o, e, s in found.rows]
                 refreshed = odds_service.latest_refresh(session)
         except Exception as exc:
             fail(
@@ -130,7 +132,7 @@ def opportunities_command(
     for line in table(header, lines, align="lrllrrrllr"):
         typer.echo(line)
     typer.echo(
-        f"{len(lines)} of {total} active opportunities, fair line: {chosen}, at {now:%H:%M:%S} UTC "
+        f"{len(lines)} of {found.total} active opportunities, fair line: {chosen}, at {now:%H:%M:%S} UTC "
         "(value: EV for +EV bets and middles, profit margin for arbitrage)"
     )
 

@@ -1,4 +1,5 @@
-"""HTTP for opportunities: the filtered, sorted, paginated list and one opportunity."""
+"""HTTP for opportunities: the filtered, sorted, paginated list and one opportunity, as the caller's plan
+shows them."""
 
 from __future__ import annotations
 
@@ -6,15 +7,33 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from fairedge.api_schemas import EVENT_ID_MAX, NOT_FOUND, UNAVAILABLE, DevigMethod, Name, invalid
+from fairedge.api_schemas import (
+    ACCESS,
+    EVENT_ID_MAX,
+    NOT_FOUND,
+    UNAVAILABLE,
+    DevigMethod,
+    ErrorBody,
+    Name,
+    Responses,
+    invalid,
+)
+from fairedge.billing.access import AccessDep
 from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
 from fairedge.opportunities import schemas, service
 from fairedge.opportunities.schemas import OpportunityOut, OpportunityPage
 from fairedge.opportunities.service import OpportunityFilter
 
-router = APIRouter(prefix="/api/opportunities", tags=["opportunities"], responses=UNAVAILABLE)
+router = APIRouter(prefix="/api/opportunities", tags=["opportunities"], responses=UNAVAILABLE | ACCESS)
 
 Kind = Literal["ev", "arbitrage", "middle"]
+WITHHELD: Responses = {
+    403: {
+        "model": ErrorBody,
+        "description": "The caller's plan does not show this opportunity (plan_limit): its kind, market or "
+        "sport is outside the plan, or it is still inside the plan's delay; details give the reason.",
+    }
+}
 
 
 @router.get(
@@ -28,6 +47,7 @@ Kind = Literal["ev", "arbitrage", "middle"]
 def list_opportunities(
     session: SessionDep,
     settings: SettingsDep,
+    access: AccessDep,
     page: PageDep,
     now: NowDep,
     kind: Annotated[
@@ -70,20 +90,28 @@ def list_opportunities(
         event_id=event_id,
         include_ended=include_ended,
     )
-    rows, total = service.list_opportunities(
+    found = service.list_opportunities(
         session,
         filters,
+        access.plan,
         now=now,
         max_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS,
         sort=sort,
         offset=page.offset,
         limit=page.limit,
     )
-    return OpportunityPage(items=[schemas.build(o, e, s, now) for o, e, s in rows], page=page.meta(total))
+    return OpportunityPage(
+        items=[schemas.build(o, e, s, now) for o, e, s in found.rows],
+        page=page.meta(found.total),
+        hidden=schemas.Hidden.build(found.plan, found.withheld),
+    )
 
 
-@router.get("/{opportunity_id}", response_model=OpportunityOut, responses=NOT_FOUND | invalid())
+@router.get("/{opportunity_id}", response_model=OpportunityOut, responses=NOT_FOUND | WITHHELD | invalid())
 def get_opportunity(
-    session: SessionDep, now: NowDep, opportunity_id: Annotated[int, Path(ge=1, le=2**62)]
+    session: SessionDep,
+    access: AccessDep,
+    now: NowDep,
+    opportunity_id: Annotated[int, Path(ge=1, le=2**62)],
 ) -> schemas.EvBetOut | schemas.ArbitrageOut | schemas.MiddleOut:
-    return schemas.build(*service.get_opportunity(session, opportunity_id), now)
+    return schemas.build(*service.get_opportunity(session, opportunity_id, access.plan, now=now), now)

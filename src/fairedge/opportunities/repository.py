@@ -1,4 +1,5 @@
-"""Every opportunities query: the atomic replacement of the active set, expiry, and the filtered list."""
+"""Every opportunities query: the atomic replacement of the active set, expiry, and the filtered list as a
+plan shows it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import orjson
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    ColumnElement,
     Select,
     any_,
     bindparam,
@@ -20,6 +22,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    or_,
     select,
     update,
 )
@@ -28,8 +31,10 @@ from sqlalchemy.orm import Session
 
 from fairedge.odds.filters import sport_filter
 from fairedge.odds.models import Event, Sport
+from fairedge.opportunities.entitlement import Entitlement, Reason
 from fairedge.opportunities.models import Opportunity
 
+SHOWN = "shown"  # count_by_reason's key for the opportunities a plan shows
 CHUNK = 5000  # bound on bound parameters per statement (SQLite allows 32,766)
 
 # The columns a scan writes, in COPY order; the repository adds identity and lifespan columns.
@@ -276,10 +281,12 @@ def _at_book(session: Session, bookmaker: str) -> Any:
 
 
 def _filtered(
-    session: Session, f: OpportunityFilter, now: datetime, max_age_seconds: float
-) -> Select[Opportunity, Event, Sport]:
+    session: Session, f: OpportunityFilter, now: datetime, max_age_seconds: float, *columns: Any
+) -> Select[*tuple[Any, ...]]:
+    """``columns`` of the opportunities that match the caller's own filters (the plan aside)."""
     stmt = (
-        select(Opportunity, Event, Sport)
+        select(*columns)
+        .select_from(Opportunity)
         .join(Event, Event.id == Opportunity.event_id)
         .join(Sport, Sport.id == Event.sport_id)
     )
@@ -312,20 +319,60 @@ def _filtered(
     return stmt
 
 
-def list_opportunities(
+def _plan_terms(ent: Entitlement) -> list[tuple[Reason, ColumnElement[bool]]]:
+    """Each rule of the plan as (reason, the condition an opportunity must meet), in the rules' order;
+    the cap is not a condition (the service applies it)."""
+    terms: list[tuple[Reason, ColumnElement[bool]]] = []
+    if ent.kinds is not None:
+        terms.append(("kind", Opportunity.kind.in_(sorted(ent.kinds))))
+    if ent.markets is not None:
+        terms.append(("market", Opportunity.market_key.in_(sorted(ent.markets))))
+    if ent.sports is not None:
+        groups = sorted(ent.sports)
+        terms.append(
+            (
+                "sport",
+                or_(
+                    func.lower(Sport.group_name).in_(groups), *(Sport.key.startswith(g + "_") for g in groups)
+                ),
+            )
+        )
+    if ent.seen_by is not None:
+        terms.append(("delay", Opportunity.first_seen <= ent.seen_by))
+    return terms
+
+
+def count_by_reason(
+    session: Session, f: OpportunityFilter, ent: Entitlement, *, now: datetime, max_age_seconds: float
+) -> dict[str, int]:
+    """Opportunities matching ``f``, counted by the first plan rule that withholds them, in one grouped
+    query; those the plan shows count under ``SHOWN``."""
+    terms = _plan_terms(ent)
+    if not terms:
+        total = session.execute(_filtered(session, f, now, max_age_seconds, func.count())).scalar_one()
+        return {SHOWN: int(total)}
+    reason = case(*((~condition, literal(name)) for name, condition in terms), else_=literal(SHOWN))
+    inner = _filtered(session, f, now, max_age_seconds, reason.label("reason")).subquery()
+    rows = session.execute(select(inner.c.reason, func.count()).group_by(inner.c.reason)).all()
+    return {str(name): int(n) for name, n in rows}
+
+
+def list_visible(
     session: Session,
     f: OpportunityFilter,
+    ent: Entitlement,
     *,
     now: datetime,
     max_age_seconds: float,
     sort: str,
     offset: int,
     limit: int,
-) -> tuple[list[tuple[Opportunity, Event, Sport]], int]:
-    stmt = _filtered(session, f, now, max_age_seconds)
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+) -> list[tuple[Opportunity, Event, Sport]]:
+    """One page of the opportunities matching ``f`` that the plan shows (the cap aside)."""
+    stmt = _filtered(session, f, now, max_age_seconds, Opportunity, Event, Sport)
+    stmt = stmt.where(*(condition for _, condition in _plan_terms(ent)))
     rows = session.execute(stmt.order_by(*SORTS[sort]).offset(offset).limit(limit)).all()
-    return [(o, e, s) for o, e, s in rows], int(total)
+    return [(o, e, s) for o, e, s in rows]
 
 
 def get_opportunity(session: Session, opportunity_id: int) -> tuple[Opportunity, Event, Sport] | None:

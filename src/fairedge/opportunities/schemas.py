@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from fairedge.kit.pagination import PageMeta
 from fairedge.odds.models import Event, Sport
 from fairedge.odds.schemas import EventRef, american
+from fairedge.opportunities.entitlement import Reason, Withheld
 from fairedge.opportunities.models import Opportunity
 
 
@@ -139,6 +140,35 @@ def build(opp: Opportunity, event: Event, sport: Sport, now: datetime) -> EvBetO
     )
 
 
+class HiddenReason(BaseModel):
+    reason: Reason = Field(
+        description="The plan's rule that withheld them: kind, market or sport outside the plan, still "
+        "inside the plan's delay, or beyond its cap on results."
+    )
+    count: int = Field(ge=1)
+    message: str = Field(description="For a person to read: what the plan shows, and what an upgrade adds.")
+
+
+class Hidden(BaseModel):
+    """What the caller's plan withheld of the opportunities matching the request's filters."""
+
+    total: int = Field(ge=0, description="The sum of the reasons' counts.")
+    reasons: list[HiddenReason] = Field(
+        description="In the order the rules apply (kind, market, sport, delay, cap), each opportunity "
+        "counted under the first rule that withholds it; empty when nothing is hidden."
+    )
+    plan: str = Field(description="The plan the answer was made for.")
+
+    @classmethod
+    def build(cls, plan: str, withheld: list[Withheld]) -> Hidden:
+        return cls(
+            total=sum(w.count for w in withheld),
+            reasons=[HiddenReason(reason=w.reason, count=w.count, message=w.message) for w in withheld],
+            plan=plan,
+        )
+
+
 class OpportunityPage(BaseModel):
     items: list[OpportunityOut]
-    page: PageMeta
+    page: PageMeta = Field(description="total counts what the plan shows, at most its cap on results.")
+    hidden: Hidden

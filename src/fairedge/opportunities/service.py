@@ -1,4 +1,5 @@
-"""Opportunity rules: scan the stored board and publish the result; withdraw what aged; read opportunities."""
+"""Opportunity rules: scan the stored board and publish the result; withdraw what aged; read opportunities as
+the caller's plan shows them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
-from fairedge.errors import InvalidInput, NotFound
+from fairedge.billing.plans import Plan
+from fairedge.errors import InvalidInput, NotFound, PlanLimitReached
 from fairedge.kit.gcpause import gc_paused
 from fairedge.observability import metrics
 from fairedge.odds import service as odds
@@ -19,6 +21,7 @@ from fairedge.odds.board import build_quotes
 from fairedge.odds.models import Event, Sport
 from fairedge.odds.quotes import outcome_point
 from fairedge.opportunities import repository
+from fairedge.opportunities.entitlement import Entitlement, Withheld
 from fairedge.opportunities.models import KINDS, Opportunity
 from fairedge.opportunities.repository import OpportunityFilter
 from fairedge.opportunities.scan import Found, ScanConfig, Shape, scan
@@ -223,24 +226,72 @@ def check_filter(f: OpportunityFilter) -> None:
             )
 
 
+@dataclass(slots=True)
+class OpportunityList:
+    """One page of what a plan shows, and what it withheld of the opportunities the filters match."""
+
+    rows: list[tuple[Opportunity, Event, Sport]]
+    total: int  # shown across every page, after the cap
+    withheld: list[Withheld]  # in the rules' order; empty when nothing was withheld
+    plan: str
+
+
 def list_opportunities(
     session: Session,
     f: OpportunityFilter,
+    plan: Plan,
     *,
     now: datetime,
     max_age_seconds: float,
     sort: str,
     offset: int,
     limit: int,
-) -> tuple[list[tuple[Opportunity, Event, Sport]], int]:
+) -> OpportunityList:
+    """The opportunities matching ``f`` that ``plan`` shows, at most ``plan.max_results`` across all pages.
+
+    A filter outside the plan (``kind=middle`` on free) is not an error: the answer is empty and says why.
+    """
     check_filter(f)
-    return repository.list_opportunities(
-        session, f, now=now, max_age_seconds=max_age_seconds, sort=sort, offset=offset, limit=limit
-    )
+    ent = Entitlement(plan, now)
+    counts = repository.count_by_reason(session, f, ent, now=now, max_age_seconds=max_age_seconds)
+    shown = counts.pop(repository.SHOWN, 0)
+    total = shown if ent.max_results is None else min(shown, ent.max_results)
+    counts["cap"] = shown - total
+    rows = []
+    if offset < total:
+        rows = repository.list_visible(
+            session,
+            f,
+            ent,
+            now=now,
+            max_age_seconds=max_age_seconds,
+            sort=sort,
+            offset=offset,
+            limit=min(limit, total - offset),
+        )
+    return OpportunityList(rows=rows, total=total, withheld=ent.summary(counts), plan=plan.name)
 
 
-def get_opportunity(session: Session, opportunity_id: int) -> tuple[Opportunity, Event, Sport]:
+def get_opportunity(
+    session: Session, opportunity_id: int, plan: Plan, *, now: datetime
+) -> tuple[Opportunity, Event, Sport]:
+    """One opportunity, if ``plan`` shows it: one it withholds is refused with the reason (its existence
+    is no secret, its content is)."""
     found = repository.get_opportunity(session, opportunity_id)
     if found is None:
         raise NotFound(f"opportunity {opportunity_id} not found")
+    opp, _, sport = found
+    ent = Entitlement(plan, now)
+    reason = ent.withheld(
+        kind=opp.kind,
+        market=opp.market_key,
+        league=sport.key,
+        sport=sport.group_name,
+        first_seen=opp.first_seen,
+    )
+    if reason is not None:
+        details: dict[str, str] = {"reason": reason, "plan": plan.name}
+        if reason == "delay":
+            details["shown_from"] = (opp.first_seen + timedelta(seconds=plan.delay_seconds)).isoformat()
+        raise PlanLimitReached(f"opportunity {opportunity_id}: {ent.message(reason)}", details=details)
     return found
