@@ -10,7 +10,7 @@ import pytest
 
 from accounts_env import PASSWORD, Env
 from faults import TcpProxy
-from ratelimit.redis_scratch import redis_address, require_redis, url_via
+from redis_scratch import redis_address, require_redis, url_via
 
 
 @pytest.fixture
