@@ -12,11 +12,11 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from fairedge import __version__
 from fairedge.api_schemas import ACCESS, error_body
@@ -76,7 +76,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             # Starlette lists the methods of the first route that matched the path only; a path served by
             # several routes (GET and POST /api/keys) allows all of theirs.
-            exc.headers = {**(exc.headers or {}), "Allow": _allowed_methods(request)}
+            allowed = _allowed_methods(request)
+            if allowed:  # paths outside the schema (/metrics) keep Starlette's own answer
+                exc.headers = {**(exc.headers or {}), "Allow": allowed}
         # Starlette's headers carry meaning: a 405 lists the methods the path allows in "Allow".
         return _error(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
@@ -102,10 +104,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _allowed_methods(request: Request) -> str:
+    # From the OpenAPI document (cached by FastAPI): every documented operation of the matching path.
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
-            methods |= route.methods or set()
+    for template, operations in request.app.openapi()["paths"].items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {method.upper() for method in operations}
     return ", ".join(sorted(methods))
 
 

@@ -1,0 +1,87 @@
+"""The secrets store on a real database: encrypted at rest, versions by kid, rotation reaching all."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from factories import T0, FakeClock
+from fairedge.errors import ConfigurationError
+from fairedge.secretstore.models import SecretVersionRow
+from fairedge.secretstore.store import SecretStore
+
+KEY = "k" * 40
+
+
+def _store(
+    factory: sessionmaker[Session], clock: FakeClock, *, key: str = KEY, cache: float = 60.0
+) -> SecretStore:
+    return SecretStore(factory, key, cache_seconds=cache, clock=clock)
+
+
+def test_values_are_encrypted_at_rest(session_factory: sessionmaker[Session]) -> None:
+    store = _store(session_factory, FakeClock(T0))
+    store.rotate("odds_api_key", "plain-value-123", grace=timedelta(0))
+    with session_factory() as session:
+        stored = session.scalars(select(SecretVersionRow.ciphertext)).all()
+    assert stored and all("plain-value-123" not in c for c in stored)
+    assert store.current("odds_api_key") is not None
+    assert store.current("odds_api_key").value == "plain-value-123"  # type: ignore[union-attr]
+
+
+def test_a_rotation_reaches_another_process_without_a_restart(session_factory: sessionmaker[Session]) -> None:
+    clock = FakeClock(T0)
+    writer, reader = _store(session_factory, clock), _store(session_factory, clock, cache=0.0)
+    first = writer.ensure_random("jwt_signing")
+    assert reader.current("jwt_signing") == first
+    second = writer.rotate("jwt_signing", "next", grace=timedelta(minutes=15))
+    assert reader.current("jwt_signing") == second  # no cache: the next read sees it
+    # The old version stays valid through the grace, then retires.
+    assert {v.kid for v in reader.valid("jwt_signing")} == {first.kid, second.kid}
+    clock.advance(15 * 60 + 1)
+    assert [v.kid for v in reader.valid("jwt_signing")] == [second.kid]
+
+
+def test_an_unknown_kid_reloads_a_cached_store_at_once(session_factory: sessionmaker[Session]) -> None:
+    clock = FakeClock(T0)
+    writer, cached = _store(session_factory, clock), _store(session_factory, clock, cache=3600.0)
+    writer.ensure_random("jwt_signing")
+    assert cached.current("jwt_signing") is not None  # now cached for an hour
+    fresh = writer.rotate("jwt_signing", "next", grace=timedelta(minutes=15))
+    assert cached.current("jwt_signing") != fresh  # the cache still holds the old view…
+    assert cached.version("jwt_signing", fresh.kid) == fresh  # …but a token signed by the new key is known
+
+
+def test_racing_first_keys_do_not_retire_each_other(session_factory: sessionmaker[Session]) -> None:
+    clock = FakeClock(T0)
+    one, two = _store(session_factory, clock), _store(session_factory, clock)
+    a = one.ensure_random("jwt_signing")
+    two._cache["jwt_signing"] = (0.0, [])  # it has not seen a yet
+    two._cache_seconds = 3600.0
+    b = two.ensure_random("jwt_signing")
+    assert a.kid != b.kid
+    both = {v.kid for v in _store(session_factory, clock, cache=0).valid("jwt_signing")}
+    assert both == {a.kid, b.kid}
+
+
+def test_another_secret_key_cannot_read_the_store(session_factory: sessionmaker[Session]) -> None:
+    clock = FakeClock(T0)
+    _store(session_factory, clock).rotate("stripe_webhook", "whsec_1", grace=timedelta(0))
+    with pytest.raises(ConfigurationError, match="SECRET_KEY differs"):
+        _store(session_factory, clock, key="z" * 40).current("stripe_webhook")
+
+
+def test_prune_deletes_only_long_retired_versions(session_factory: sessionmaker[Session]) -> None:
+    clock = FakeClock(T0)
+    store = _store(session_factory, clock, cache=0)
+    old = store.ensure_random("jwt_signing")
+    new = store.rotate("jwt_signing", "n", grace=timedelta(minutes=1))
+    with session_factory() as session:
+        assert store.prune(session, before=T0) == 0
+        assert store.prune(session, before=T0 + timedelta(days=2)) == 1
+        session.commit()
+    kids = [v.kid for v in store.valid("jwt_signing")]
+    assert kids == [new.kid] and old.kid not in kids
