@@ -1,4 +1,4 @@
-"""The ``fairedge`` command line: run, db, refresh-odds, opportunities, price."""
+"""The ``fairedge`` command line: run, db, refresh-odds, opportunities, price, users, keys."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from fairedge.cli import db as db_commands
+from fairedge.cli import keys as keys_commands
 from fairedge.cli import odds as odds_commands
+from fairedge.cli import users as users_commands
 from fairedge.cli.price import register as register_price
 from fairedge.cli.serve import run_command
 
@@ -24,6 +26,8 @@ register_price(app)
 app.command("refresh-odds")(odds_commands.refresh_odds_command)
 app.command("opportunities")(odds_commands.opportunities_command)
 app.add_typer(db_commands.app, name="db")
+app.add_typer(users_commands.app, name="users")
+app.add_typer(keys_commands.app, name="keys")
 
 
 @app.command("version")
