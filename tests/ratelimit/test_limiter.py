@@ -9,12 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 from prometheus_client import REGISTRY
-from redis_scratch import keys_under, require_redis, scratch_prefix
 from structlog.testing import capture_logs
 
 from conftest import make_settings
 from fairedge.errors import ConfigurationError, RateLimited
 from fairedge.ratelimit import RateDecision, RateLimiter, parse_limit
+from redis_scratch import keys_under, require_redis, scratch_prefix
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
-from redis_scratch import redis_address, require_redis, scratch_prefix, url_via
 from structlog.testing import capture_logs
 
 from fairedge.errors import UpstreamUnavailable
 from fairedge.ratelimit import RateDecision, RateLimiter, RateLimiterUnavailable
 from faults import TcpProxy
+from redis_scratch import redis_address, require_redis, scratch_prefix, url_via
 
 FAST = 0.05  # a decision taken without touching the network (5x under the timeout; GIL slack under load)
 WITHIN_TIMEOUT = 0.5  # the 0.25 s socket timeout plus scheduling slack, with no retries

@@ -21,6 +21,7 @@ from fairedge.billing.plans import Plan, effective_plan, plan_named
 from fairedge.config import Settings
 from fairedge.deps import NowDep, SessionDep, SettingsDep
 from fairedge.errors import PlanLimitReached, Unauthorized
+from fairedge.observability import metrics
 from fairedge.ratelimit import RateDecision, RateLimiter
 from fairedge.users import service as users
 from fairedge.users.deps import CallerDep, ClientIpDep
@@ -87,6 +88,7 @@ def get_access(
             role=user.role,
             api_key_id=caller.api_key.id if caller.api_key else None,
         )
+    metrics.API_REQUESTS_BY_PLAN.labels(plan=access.plan.name).inc()
     if access.plan.rate_limit is not None:
         structlog.contextvars.bind_contextvars(endpoint=request.url.path)
         decision: RateDecision = limiter.hit("api", access.rate_identity, access.plan.rate_limit)

@@ -67,3 +67,9 @@ RATE_LIMITER_DEGRADED = Counter(
 RATE_LIMITER_AVAILABLE = Gauge(
     "fairedge_rate_limiter_available", "1 while the rate limiter's storage answers, 0 during an outage."
 )
+
+# Access (billing/access.py): requests to plan-checked routes by the caller's plan, for "usage vs limits
+# by tier" beside fairedge_rate_limit_exceeded_total.
+API_REQUESTS_BY_PLAN = Counter(
+    "fairedge_api_requests_total", "Requests to plan-checked routes, by the caller's plan.", ["plan"]
+)
