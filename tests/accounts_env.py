@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from fairedge.app import create_app
 from fairedge.runtime import Runtime
 from fairedge.users import service
 from fairedge.users.mail import OutboxMailSender
+from fairedge.users.models import User
+from fairedge.users.security import hash_password
 
 PASSWORD = "correct horse battery"
 
@@ -104,3 +107,17 @@ def make_env(
 @pytest.fixture
 def env(make_env: Callable[..., Env]) -> Env:
     return make_env()
+
+
+def verified_user(
+    session: Session, email: str, now: datetime, *, plan: str | None = None, password: str = PASSWORD
+) -> int:
+    """A verified user (straight into the table: registration has its own tests), with a granted plan."""
+    user = User(
+        email=email, password_hash=hash_password(password), role="user", created_at=now, email_verified_at=now
+    )
+    session.add(user)
+    session.flush()
+    if plan is not None:
+        service.grant_plan(session, email, plan, until=None, actor_id=None, reason="test", now=now)
+    return user.id

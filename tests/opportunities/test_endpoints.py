@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from test_entitlement import FOUND_LATER, plan_board
 
+from accounts_env import PASSWORD, verified_user
 from conftest import make_settings
 from factories import FakeClock
 from fairedge.app import create_app
@@ -104,3 +105,28 @@ def test_one_opportunity_the_plan_withholds_is_403_plan_limit(make_client: Clien
     late = free.get(f"/api/opportunities/{ids[('ev', 'soccer_epl', 'h2h')]}").json()["error"]
     assert late["code"] == "plan_limit" and late["details"]["reason"] == "delay"
     assert free.get("/api/opportunities/999999").status_code == 404  # existence is no secret either way
+
+
+@pytest.mark.parametrize(
+    ("plan", "kinds"),
+    [("free", {"ev"}), ("pro", {"ev", "arbitrage"}), ("elite", {"ev", "arbitrage", "middle"})],
+)
+def test_a_logged_in_users_plan_decides_what_they_see(
+    make_client: Client,
+    session_factory: sessionmaker[Session],
+    clock: FakeClock,
+    plan: str,
+    kinds: set[str],
+) -> None:
+    with session_factory() as session:
+        verified_user(session, f"{plan}@example.com", clock(), plan=plan)
+        session.commit()
+    client = make_client(ANONYMOUS_PLAN="none")
+    assert client.get("/api/opportunities").status_code == 401
+    token = client.post(
+        "/api/auth/login", json={"email": f"{plan}@example.com", "password": PASSWORD}
+    ).json()["access_token"]
+    body = client.get("/api/opportunities", headers={"Authorization": f"Bearer {token}"}).json()
+    assert {i["kind"] for i in body["items"]} == kinds
+    assert body["hidden"]["plan"] == plan
+    assert (body["hidden"]["total"] == 0) == (plan == "elite")

@@ -23,6 +23,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairedge.errors import ConfigurationError
@@ -64,7 +65,8 @@ class SecretStore:
         self._fernet = fernet_for(secret_key)
         self._cache_seconds = cache_seconds
         self._clock = clock
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the dicts below; never held during a query
+        self._refreshing: dict[str, threading.Lock] = {}  # one reload per name at a time
         self._cache: dict[str, tuple[float, list[SecretVersion]]] = {}
         self._last_forced: dict[str, float] = {}
 
@@ -152,14 +154,35 @@ class SecretStore:
             return True
 
     def _versions(self, name: str) -> list[SecretVersion]:
+        """The cached versions; past ``cache_seconds`` one thread reloads while the others keep the cached
+        view (no request waits on a reload, nor needs a second connection), and a failed reload keeps it too:
+        tokens keep verifying through a database blip."""
         with self._lock:
             cached = self._cache.get(name)
             if cached is not None and time.monotonic() - cached[0] < self._cache_seconds:
                 return cached[1]
-            # Loaded under the lock: one query per expiry, whatever the number of threads asking.
-            versions = self._load(name)
-            self._cache[name] = (time.monotonic(), versions)
+            refreshing = self._refreshing.setdefault(name, threading.Lock())
+        if cached is not None and not refreshing.acquire(blocking=False):
+            return cached[1]
+        if cached is None:
+            refreshing.acquire()  # nothing to serve yet: wait for the one load in flight
+        try:
+            with self._lock:  # another thread may have loaded while this one waited
+                again = self._cache.get(name)
+                if again is not None and again is not cached:
+                    return again[1]
+            try:
+                versions = self._load(name)
+            except SQLAlchemyError:
+                if cached is None:
+                    raise
+                log.warning("secrets_reload_failed", entry=name)
+                return cached[1]
+            with self._lock:
+                self._cache[name] = (time.monotonic(), versions)
             return versions
+        finally:
+            refreshing.release()
 
     def _load(self, name: str) -> list[SecretVersion]:
         with self._factory() as session:
