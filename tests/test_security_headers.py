@@ -134,9 +134,16 @@ def test_docs_policy_allows_exactly_what_the_page_loads(client: TestClient, path
 
 
 def test_production_adds_hsts(build_app: BuildApp, db_backend: str) -> None:
-    if db_backend != "postgresql":
-        pytest.skip("production settings refuse SQLite")
-    app = build_app(ENVIRONMENT="production", SECRET_KEY="s" * 40, REDIS_URL="redis://127.0.0.1:6379/15")
+    production = {
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": "s" * 40,
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+    }
+    if db_backend == "sqlite":  # production refuses SQLite: nothing to serve headers from
+        with pytest.raises(ValueError, match="must point at PostgreSQL"):
+            build_app(**production)
+        return
+    app = build_app(**production)
     with TestClient(app) as c:
         response = c.get("/api/sports")
     assert response.headers["strict-transport-security"] == HSTS
