@@ -10,22 +10,17 @@ requests), or the client IP for anonymous requests. Responses carry ``RateLimit-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 
 import structlog
 from fastapi import Depends, Request, Response
-from sqlalchemy.orm import Session
 
 from fairedge.billing.plans import Plan, effective_plan, plan_named
-from fairedge.config import Settings
-from fairedge.deps import NowDep, SessionDep, SettingsDep
+from fairedge.deps import SettingsDep
 from fairedge.errors import PlanLimitReached, Unauthorized
 from fairedge.observability import metrics
 from fairedge.ratelimit import RateDecision, RateLimiter
-from fairedge.users import service as users
 from fairedge.users.deps import CallerDep, ClientIpDep
-from fairedge.users.models import User
 from fairedge.users.service import BEARER
 
 
@@ -42,13 +37,7 @@ class Access:
         return f"user:{self.user_id}" if self.user_id is not None else f"ip:{self.client_ip}"
 
 
-def plan_of(session: Session, settings: Settings, user: User, now: datetime) -> Plan:
-    """The user's effective plan now: the higher of a manual grant and a subscription."""
-    grant = users.active_grant(session, user.id, now)
-    return effective_plan(settings, role=user.role, granted=grant.plan if grant else None, subscribed=None)
-
-
-def get_limiter(request: Request) -> RateLimiter:
+async def get_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.runtime.limiter
     return limiter
 
@@ -59,11 +48,9 @@ LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
 def get_access(
     request: Request,
     response: Response,
-    session: SessionDep,
     settings: SettingsDep,
     caller: CallerDep,
     client_ip: ClientIpDep,
-    now: NowDep,
     limiter: LimiterDep,
 ) -> Access:
     if caller.user is None:
@@ -75,7 +62,7 @@ def get_access(
         access = Access(plan=plan_named(anonymous, settings), client_ip=client_ip)
     else:
         user = caller.user
-        plan = plan_of(session, settings, user, now)
+        plan = effective_plan(settings, role=user.role, granted=caller.granted_plan, subscribed=None)
         if caller.api_key is not None and plan.api_keys == 0:
             raise PlanLimitReached(
                 f"the {plan.title} plan does not include API access; use the web app or upgrade",

@@ -23,12 +23,12 @@ from fairedge.users.security import is_api_key
 from fairedge.users.service import BEARER, Accounts
 
 
-def get_accounts(request: Request) -> Accounts:
+async def get_accounts(request: Request) -> Accounts:
     accounts: Accounts = request.app.state.runtime.accounts
     return accounts
 
 
-def get_client_ip(request: Request) -> str:
+async def get_client_ip(request: Request) -> str:
     """The client's address: the peer, or X-Forwarded-For's when the peer is a trusted proxy (middleware)."""
     found = getattr(request.state, "client_ip", None)
     return str(found) if found else (request.client.host if request.client else "unknown")
@@ -42,6 +42,7 @@ ClientIpDep = Annotated[str, Depends(get_client_ip)]
 class Caller:
     user: User | None = None
     api_key: ApiKey | None = None
+    granted_plan: str | None = None  # the user's live manual grant, read with the user
 
 
 # Declared as security schemes so the OpenAPI document (and /docs' Authorize button) knows both ways in.
@@ -62,12 +63,12 @@ def get_caller(
     if credential is None:
         return Caller()
     if is_api_key(credential):
-        user, key = service.user_from_api_key(session, credential, client_ip=client_ip, now=now)
-        caller = Caller(user, key)
+        identity = service.identify_by_api_key(session, credential, client_ip=client_ip, now=now)
     else:
-        caller = Caller(
-            service.user_from_access_token(session, accounts, credential, client_ip=client_ip, now=now)
+        identity = service.identify_by_access_token(
+            session, accounts, credential, client_ip=client_ip, now=now
         )
+    caller = Caller(identity.user, identity.api_key, identity.granted_plan)
     assert caller.user is not None
     request.state.user_id = caller.user.id  # the request log line names the user
     structlog.contextvars.bind_contextvars(user_id=caller.user.id)
@@ -77,7 +78,7 @@ def get_caller(
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def get_current_user(caller: CallerDep) -> User:
+async def get_current_user(caller: CallerDep) -> User:
     if caller.user is None:
         raise Unauthorized("log in first", headers=BEARER)
     if caller.api_key is not None:
@@ -88,7 +89,7 @@ def get_current_user(caller: CallerDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def get_admin(user: CurrentUser) -> User:
+async def get_admin(user: CurrentUser) -> User:
     if user.role != "admin":
         raise Forbidden("administrators only")
     return user

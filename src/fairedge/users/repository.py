@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from fairedge.users.models import (
     ApiKey,
@@ -130,11 +131,36 @@ def expire_email_tokens(session: Session, user_id: int, purpose: str, now: datet
 # API keys
 
 
-def api_key_with_user(session: Session, key_digest: str) -> tuple[ApiKey, User] | None:
-    row = session.execute(
-        select(ApiKey, User).join(User, User.id == ApiKey.user_id).where(ApiKey.key_digest == key_digest)
-    ).first()
+def _granted_plan(now: datetime) -> ScalarSelect[str]:
+    """The plan of a user's live grant, as a column of a query on users (one round trip per request)."""
+    return (
+        select(PlanGrant.plan)
+        .where(
+            PlanGrant.user_id == User.id,
+            PlanGrant.revoked_at.is_(None),
+            or_(PlanGrant.expires_at.is_(None), PlanGrant.expires_at > now),
+        )
+        .order_by(PlanGrant.id.desc())
+        .limit(1)
+        .correlate(User)
+        .scalar_subquery()
+    )
+
+
+def user_with_grant(session: Session, user_id: int, now: datetime) -> tuple[User, str | None] | None:
+    row = session.execute(select(User, _granted_plan(now)).where(User.id == user_id)).first()
     return None if row is None else (row[0], row[1])
+
+
+def api_key_with_user(
+    session: Session, key_digest: str, now: datetime
+) -> tuple[ApiKey, User, str | None] | None:
+    row = session.execute(
+        select(ApiKey, User, _granted_plan(now))
+        .join(User, User.id == ApiKey.user_id)
+        .where(ApiKey.key_digest == key_digest)
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def api_keys_of(session: Session, user_id: int, *, include_revoked: bool) -> Sequence[ApiKey]:

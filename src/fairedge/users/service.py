@@ -382,23 +382,33 @@ def reset_password(session: Session, token: str, new_password: str, *, client_ip
 # Who is calling
 
 
-def user_from_access_token(
+@dataclass(frozen=True)
+class Identity:
+    """A request's authenticated caller: the user, their granted plan (if any), the API key used (if any)."""
+
+    user: User
+    granted_plan: str | None
+    api_key: ApiKey | None = None
+
+
+def identify_by_access_token(
     session: Session, accounts: Accounts, token: str, *, client_ip: str, now: datetime
-) -> User:
+) -> Identity:
     try:
         claims = accounts.signer.verify(token, now)
     except InvalidAccessToken as exc:
         log.warning("auth_failed", reason="access_token_invalid", detail=str(exc), client_ip=client_ip)
         raise Unauthorized("the access token is invalid or expired", headers=BEARER) from None
-    user = repository.user_by_id(session, claims.user_id)
+    found = repository.user_with_grant(session, claims.user_id, now)
+    user = found[0] if found else None
     if user is None or user.disabled_at is not None or user.session_version != claims.session_version:
         log.warning("auth_failed", reason="session_ended", user_id=claims.user_id, client_ip=client_ip)
         raise Unauthorized("this session was ended; log in again", headers=BEARER)
-    return user
+    return Identity(user, found[1] if found else None)
 
 
-def user_from_api_key(session: Session, key: str, *, client_ip: str, now: datetime) -> tuple[User, ApiKey]:
-    found = repository.api_key_with_user(session, digest(key))
+def identify_by_api_key(session: Session, key: str, *, client_ip: str, now: datetime) -> Identity:
+    found = repository.api_key_with_user(session, digest(key), now)
     if found is None or found[0].revoked_at is not None or found[1].disabled_at is not None:
         log.warning(
             "auth_failed",
@@ -407,9 +417,9 @@ def user_from_api_key(session: Session, key: str, *, client_ip: str, now: dateti
             user_id=found[1].id if found else None,
         )
         raise Unauthorized("the API key is invalid or was revoked", headers=BEARER)
-    api_key, user = found
+    api_key, user, granted = found
     repository.touch_api_key(session, api_key.id, now, older_than=now - API_KEY_TOUCH_EVERY)
-    return user, api_key
+    return Identity(user, granted, api_key)
 
 
 # API keys
