@@ -1,5 +1,6 @@
 """Never freeze: the real `fairedge run` on a realistic board (1,000 simulator events, refreshing every 4 s),
-held by 200 concurrent clients for 30 s, on SQLite and on PostgreSQL.
+held by 200 concurrent clients for 30 s, on SQLite and on PostgreSQL. Half of them are logged in (an access
+token each request: the token check, the user's plan and the rate limit under load), half anonymous.
 
 200 clients are five times anyio's 40 worker threads and more than ten times the 15 pooled connections: the
 load under which the server used to stop answering (docs/concurrency.md). Every client keeps its own
@@ -69,6 +70,8 @@ class Server:
     port: int
     process: subprocess.Popen[bytes]
     log: Path
+    env: dict[str, str]
+    cwd: Path
 
 
 @pytest.fixture
@@ -93,7 +96,9 @@ def server(server_database: str, tmp_path: Path) -> Iterator[Server]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    running = Server(server_database.split(":")[0], f"http://127.0.0.1:{port}", port, process, log)
+    running = Server(
+        server_database.split(":")[0], f"http://127.0.0.1:{port}", port, process, log, env, tmp_path
+    )
     try:
         yield running
     finally:
@@ -119,6 +124,34 @@ def _wait_until_serving(server: Server, timeout: float = 180.0) -> None:
             pass
         time.sleep(0.5)
     raise AssertionError(f"not serving after {timeout} s: {server.log.read_text()[-3000:]}")
+
+
+def _access_token(server: Server) -> str:
+    """A user made with the operator's command (an admin: elite, 3000 requests a minute), logged in."""
+    email, password = "load@example.com", "load password 1"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fairedge.cli",
+            "users",
+            "create-admin",
+            "--email",
+            email,
+            "--password",
+            password,
+        ],
+        cwd=server.cwd,
+        env=server.env,
+        check=True,
+        capture_output=True,
+    )
+    answer = httpx.post(
+        f"{server.base}/api/auth/login", json={"email": email, "password": password}, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["access_token"]
+    return token
 
 
 def _refreshes(server: Server) -> float:
@@ -155,7 +188,7 @@ class Load:
     peak_connections: int = 0
 
 
-async def _drive(server: Server) -> Load:
+async def _drive(server: Server, token: str) -> Load:
     load = Load()
     deadline = time.monotonic() + LOAD_SECONDS
     tls = ssl.create_default_context()  # never used (plain HTTP), but 50 ms to build: one for all clients
@@ -164,8 +197,13 @@ async def _drive(server: Server) -> Load:
         rng = random.Random(number)
         # One client, one keep-alive connection, like a browser tab; a long timeout on purpose: a slow
         # answer is measured, not cut short.
+        headers = {"Authorization": f"Bearer {token}"} if number % 2 else {}
         async with httpx.AsyncClient(
-            base_url=server.base, limits=httpx.Limits(max_connections=1), timeout=60.0, verify=tls
+            base_url=server.base,
+            limits=httpx.Limits(max_connections=1),
+            timeout=60.0,
+            verify=tls,
+            headers=headers,
         ) as client:
             first = True
             while time.monotonic() < deadline:
@@ -196,9 +234,10 @@ async def _drive(server: Server) -> Load:
 
 def test_200_clients_for_30_seconds_while_refreshes_run(server: Server) -> None:
     _wait_until_serving(server)
+    token = _access_token(server)
     refreshes_before = _refreshes(server)
 
-    load = asyncio.run(_drive(server))
+    load = asyncio.run(_drive(server, token))
     seconds = sorted(a.seconds for a in load.answers)
     assert seconds, f"no answer in {LOAD_SECONDS} s: {load.failures[:10]}"
     burst = max((a.seconds for a in load.answers if a.first), default=0.0)
