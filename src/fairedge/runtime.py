@@ -21,7 +21,7 @@ from fairedge.odds.providers.factory import build_provider
 from fairedge.opportunities import tasks as opportunity_tasks
 from fairedge.opportunities.scan import ScanConfig
 from fairedge.pricing.devig import METHODS
-from fairedge.ratelimit import RateLimiter
+from fairedge.ratelimit import RateLimiter, parse_limit
 from fairedge.secretstore.store import SecretStore
 from fairedge.tasks.embedded import EmbeddedScheduler
 from fairedge.tasks.schedule import schedule
@@ -43,6 +43,18 @@ def scan_config(settings: Settings) -> ScanConfig:
         max_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS,
         middle_max_loss=settings.SCAN_MIDDLE_MAX_LOSS,
     )
+
+
+def check_rate_limits(settings: Settings) -> None:
+    """Every RATE_LIMIT_* setting is limits notation (or ``none``): a typo stops the start, not a request."""
+    for name in ("FREE", "PRO", "ELITE", "LOGIN_IP", "LOGIN_FAILURES"):
+        value: str = getattr(settings, f"RATE_LIMIT_{name}")
+        if value.strip().lower() == "none" and name in ("FREE", "PRO", "ELITE"):
+            continue
+        try:
+            parse_limit(value)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"RATE_LIMIT_{name}: {exc.message}") from None
 
 
 def sharp_books(settings: Settings) -> tuple[SharpBook, ...]:
@@ -86,6 +98,7 @@ class Runtime:
     ) -> Runtime:
         """Everything around a given engine and session factory (tests bind them to one transaction)."""
         config, sharp = scan_config(settings), sharp_books(settings)  # fail fast on bad settings
+        check_rate_limits(settings)
         limiter = RateLimiter.from_settings(settings)
         secrets = SecretStore(
             session_factory,
