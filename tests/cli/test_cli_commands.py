@@ -115,3 +115,12 @@ def test_opportunities_before_migration_says_what_to_do() -> None:
     result = runner.invoke(app, ["opportunities"])
     assert result.exit_code == 1
     assert "fairedge db upgrade" in result.output
+
+
+@pytest.mark.parametrize("setting", ["RATE_LIMIT_FREE", "RATE_LIMIT_LOGIN_FAILURES"])
+def test_a_rate_limit_typo_stops_the_start(monkeypatch: pytest.MonkeyPatch, setting: str) -> None:
+    monkeypatch.setenv(setting, "lots per minute")
+    result = runner.invoke(app, ["refresh-odds"])
+    assert result.exit_code == 1
+    assert setting in result.output and "limits notation" in result.output
+    assert "Traceback" not in result.output
