@@ -97,7 +97,8 @@ def _phase_peaks() -> Callable[[], float]:
 
 
 @contextmanager
-def _database(backend: str) -> Iterator[str]:
+def scratch_database(backend: str) -> Iterator[str]:
+    """A database of the bench's own: a temporary SQLite file, or a PostgreSQL database dropped after."""
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{Path(tmp) / 'bench.db'}"
@@ -178,7 +179,7 @@ def _ingest_columns(factory: Any, board: ChurnBoard) -> tuple[float, Any]:
 def child(backend: str, scenario: str) -> dict[str, Any]:
     """One scenario on one fresh database, in this (fresh) process: a cold refresh, then the steady ones."""
     board = ChurnBoard(events=EVENTS, books=BOOKS, start=datetime.now(UTC).replace(microsecond=0))
-    with _database(backend) as url:
+    with scratch_database(backend) as url:
         migrate.upgrade(url)
         engine = make_engine(Settings(_env_file=None, DATABASE_URL=url))
         factory = make_session_factory(engine)
@@ -224,7 +225,7 @@ def ideas_child() -> dict[str, Any]:
     ways = {"objects": _ingest_objects, "columns": _ingest_columns}
     times: dict[str, list[float]] = {way: [] for way in ways}
     built: dict[str, list[float]] = {"objects": [], "columns": []}
-    with _database("postgresql") as url_a, _database("postgresql") as url_b:
+    with scratch_database("postgresql") as url_a, scratch_database("postgresql") as url_b:
         engines = {}
         for way, url in zip(ways, (url_a, url_b), strict=True):
             migrate.upgrade(url)

@@ -32,12 +32,12 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
+from bench.pipeline import scratch_database
 from fairedge.config import Settings
 from fairedge.db import migrate
 from fairedge.db.engine import make_engine, make_session_factory
@@ -46,7 +46,6 @@ from fairedge.runtime import Runtime
 from fairedge.users.security import hash_password
 
 USERS = int(os.environ.get("BENCH_USERS", "100000"))
-PG_ADMIN = os.environ.get("FAIREDGE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BUDGET_SECONDS = 30.0  # the operations guide: daily cleanup in < 30 s for 100,000 users
 GAP = timedelta(hours=1)  # no row lies this close to a cut-off
 SEED = 2026
@@ -85,20 +84,6 @@ TABLES: dict[str, tuple[str, str]] = {
         "created_at < :retention",
     ),
 }
-
-
-@contextmanager
-def _database() -> Iterator[str]:
-    name = f"fairedge_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 class Accounts:
@@ -280,7 +265,7 @@ def main() -> None:
     print(f"# user_cleanup: {USERS:,} users on PostgreSQL (seed {SEED})")
     configure_logging(service="bench", level="WARNING")  # the job's own log line would break the tables
     now = datetime.now(UTC).replace(microsecond=0)
-    with _database() as url:
+    with scratch_database("postgresql") as url:
         migrate.upgrade(url)
         settings = Settings(_env_file=None, DATABASE_URL=url, LOG_LEVEL="WARNING")
         engine = make_engine(settings)

@@ -23,8 +23,8 @@ from fairedge.db import migrate
 from fairedge.db.engine import make_engine
 
 # Fixtures shared by several test packages, kept in modules of their own (``make_env`` and ``env``: the app
-# with accounts).
-pytest_plugins = ["accounts_env"]
+# with accounts; ``redis_proxy``: the real Redis behind a TCP proxy that can hang or drop).
+pytest_plugins = ["accounts_env", "redis_scratch"]
 
 PG_ADMIN_URL = os.environ.get("FAIREDGE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_SERVICES = os.environ.get("FAIREDGE_REQUIRE_SERVICES") == "1"

@@ -1,5 +1,6 @@
-"""The real Redis for rate limiter tests: skip (or, in CI, fail) without it, and a key prefix per test that
-is deleted afterwards, so tests, runs and xdist workers never see each other's buckets."""
+"""The real Redis for rate limiter tests: skip (or, in CI, fail) without it, a key prefix per test that is
+deleted afterwards (tests, runs and xdist workers never see each other's buckets), and the fixture
+``redis_proxy`` (registered in conftest.py) to make it hang or drop."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 import redis
 
 from conftest import REQUIRE_SERVICES
+from faults import TcpProxy
 
 REDIS_URL = os.environ.get("FAIREDGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -55,3 +57,12 @@ def scratch_prefix() -> Iterator[str]:
         if keys := keys_under(prefix):
             with redis.Redis.from_url(REDIS_URL) as client:
                 client.delete(*keys)
+
+
+@pytest.fixture
+def redis_proxy() -> Iterator[TcpProxy]:
+    """The real Redis behind a TCP proxy the test can switch to hang (blackhole) or drop (close)."""
+    require_redis()
+    host, port = redis_address()
+    with TcpProxy(host, port) as running:
+        yield running

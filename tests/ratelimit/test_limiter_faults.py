@@ -17,7 +17,7 @@ from structlog.testing import capture_logs
 from fairedge.errors import UpstreamUnavailable
 from fairedge.ratelimit import RateDecision, RateLimiter, RateLimiterUnavailable
 from faults import TcpProxy
-from redis_scratch import redis_address, require_redis, scratch_prefix, url_via
+from redis_scratch import scratch_prefix, url_via
 
 FAST = 0.05  # a decision taken without touching the network (5x under the timeout; GIL slack under load)
 WITHIN_TIMEOUT = 0.5  # the 0.25 s socket timeout plus scheduling slack, with no retries
@@ -44,21 +44,13 @@ def _events(logs: list[MutableMapping[str, Any]], name: str) -> list[MutableMapp
 
 
 @pytest.fixture
-def proxy() -> Iterator[TcpProxy]:
-    require_redis()
-    host, port = redis_address()
-    with TcpProxy(host, port) as running:
-        yield running
-
-
-@pytest.fixture
-def limiter_via(proxy: TcpProxy) -> Iterator[Callable[..., RateLimiter]]:
-    """Limiters whose Redis is reached through the proxy, on a scratch key prefix."""
+def limiter_via(redis_proxy: TcpProxy) -> Iterator[Callable[..., RateLimiter]]:
+    """Limiters whose Redis is reached through the redis_proxy, on a scratch key prefix."""
     limiters: list[RateLimiter] = []
     with scratch_prefix() as prefix:
 
         def make(**options: float) -> RateLimiter:
-            limiter = RateLimiter(url_via(proxy.port), key_prefix=prefix, **options)
+            limiter = RateLimiter(url_via(redis_proxy.port), key_prefix=prefix, **options)
             limiters.append(limiter)
             return limiter
 
@@ -110,37 +102,39 @@ def test_stopped_redis_fails_closed_with_503_and_retry_after() -> None:
 
 
 def test_hanging_redis_costs_one_timeout_then_nothing(
-    proxy: TcpProxy, limiter_via: Callable[..., RateLimiter]
+    redis_proxy: TcpProxy, limiter_via: Callable[..., RateLimiter]
 ) -> None:
-    proxy.set_mode("blackhole")
+    redis_proxy.set_mode("blackhole")
     limiter = limiter_via(cooldown_seconds=2.0)
     timeouts = _sample("fairedge_rate_limiter_errors_total", reason="timeout")
 
     decision, seconds = _timed(lambda: limiter.hit("api", "user:2", "60/minute"))
     assert decision.degraded and decision.allowed
     assert 0.2 <= seconds < WITHIN_TIMEOUT  # the read timeout fired once: no retry
-    assert proxy.accepted == 1  # a retrying client would have reconnected
+    assert redis_proxy.accepted == 1  # a retrying client would have reconnected
     assert _sample("fairedge_rate_limiter_errors_total", reason="timeout") == timeouts + 1
 
-    sent = proxy.bytes_received
+    sent = redis_proxy.bytes_received
     for _ in range(10):
         assert _timed(lambda: limiter.hit("api", "user:2", "60/minute"))[1] < FAST
     started = time.perf_counter()
     with pytest.raises(RateLimiterUnavailable):
         limiter.hit("login_ip", "ip:203.0.113.9", "30/minute", fail_closed=True)
     assert time.perf_counter() - started < FAST
-    assert proxy.bytes_received == sent and proxy.accepted == 1  # Redis left alone during the cool-down
+    assert (
+        redis_proxy.bytes_received == sent and redis_proxy.accepted == 1
+    )  # Redis left alone during the cool-down
 
 
 @pytest.mark.parametrize(("mode", "reason"), [("blackhole", "timeout"), ("close", "connection")])
 def test_redis_failing_under_open_connections_is_noticed_within_the_timeout(
-    proxy: TcpProxy, limiter_via: Callable[..., RateLimiter], mode: Any, reason: str
+    redis_proxy: TcpProxy, limiter_via: Callable[..., RateLimiter], mode: Any, reason: str
 ) -> None:
     limiter = limiter_via(cooldown_seconds=2.0)
     assert [limiter.hit("api", "user:3", "5/minute").remaining for _ in range(2)] == [4, 3]
     errors = _sample("fairedge_rate_limiter_errors_total", reason=reason)
 
-    proxy.set_mode(mode)
+    redis_proxy.set_mode(mode)
     started = time.perf_counter()
     with pytest.raises(RateLimiterUnavailable):
         limiter.hit("login_ip", "ip:203.0.113.9", "30/minute", fail_closed=True)
@@ -149,15 +143,15 @@ def test_redis_failing_under_open_connections_is_noticed_within_the_timeout(
 
 
 def test_recovery_is_automatic_and_the_buckets_survive_the_outage(
-    proxy: TcpProxy, limiter_via: Callable[..., RateLimiter]
+    redis_proxy: TcpProxy, limiter_via: Callable[..., RateLimiter]
 ) -> None:
     limiter = limiter_via(cooldown_seconds=0.3)
     assert limiter.hit("api", "user:4", "5/minute").remaining == 4
     assert limiter.hit("api", "user:4", "5/minute").remaining == 3
 
-    proxy.set_mode("blackhole")
+    redis_proxy.set_mode("blackhole")
     assert limiter.hit("api", "user:4", "5/minute").degraded
-    proxy.set_mode("pass")
+    redis_proxy.set_mode("pass")
     assert limiter.hit("api", "user:4", "5/minute").degraded  # still cooling down: not tried yet
 
     time.sleep(0.35)
@@ -172,23 +166,23 @@ def test_recovery_is_automatic_and_the_buckets_survive_the_outage(
 
 
 def test_a_slow_redis_is_used_until_it_is_slower_than_the_timeout(
-    proxy: TcpProxy, limiter_via: Callable[..., RateLimiter]
+    redis_proxy: TcpProxy, limiter_via: Callable[..., RateLimiter]
 ) -> None:
     limiter = limiter_via(cooldown_seconds=2.0)
-    proxy.latency = 0.03
+    redis_proxy.latency = 0.03
     assert not limiter.hit("api", "user:5", "5/minute").degraded
 
-    proxy.latency = 0.4
+    redis_proxy.latency = 0.4
     decision, seconds = _timed(lambda: limiter.hit("api", "user:5", "5/minute"))
     assert decision.degraded and seconds < WITHIN_TIMEOUT
 
 
 def test_concurrent_requests_in_an_outage_wait_one_timeout_at_most_and_log_once(
-    proxy: TcpProxy, limiter_via: Callable[..., RateLimiter]
+    redis_proxy: TcpProxy, limiter_via: Callable[..., RateLimiter]
 ) -> None:
     limiter = limiter_via(cooldown_seconds=2.0)
     limiter.hit("api", "user:6", "100/minute")  # a pooled connection exists, as in a running API
-    proxy.set_mode("blackhole")
+    redis_proxy.set_mode("blackhole")
 
     def wave() -> list[tuple[RateDecision, float]]:
         start = threading.Barrier(16)

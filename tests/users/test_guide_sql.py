@@ -15,19 +15,18 @@ RECENT_ROLE_CHANGES = "SELECT * FROM audit.user_role_changes WHERE created_at > 
 
 
 def test_the_guides_role_queries_run(session_factory: sessionmaker[Session], db_backend: str) -> None:
+    roles: dict[str, int]
     with session_factory() as session:
-        for n in range(3):
-            verified_user(session, f"u{n}@example.com", T0)
-        user, _ = service.create_admin(session, "boss@example.com", "boss password 1", now=T0)
-        analyst = service.get_user(session, 1)
+        ids = [verified_user(session, f"u{n}@example.com", T0) for n in range(3)]
+        boss, _ = service.create_admin(session, "boss@example.com", "boss password 1", now=T0)
+        analyst = service.get_user(session, ids[0])
         service.change_role(
-            session, analyst, "analyst", actor_id=user.id, reason="staff", client_ip=None, now=T0
+            session, analyst, "analyst", actor_id=boss.id, reason="staff", client_ip=None, now=T0
         )
         session.flush()
         if db_backend == "postgresql":
             # Verbatim; the rows were written at T0, so "the last 24 hours" is asked at T0's clock.
-            session.execute(text("SET LOCAL TIME ZONE 'UTC'"))
-            roles = dict(session.execute(text(ROLE_DISTRIBUTION)).all())
+            roles = {str(row[0]): int(row[1]) for row in session.execute(text(ROLE_DISTRIBUTION))}
             recent = (
                 session.execute(
                     text(RECENT_ROLE_CHANGES.replace("NOW()", "CAST(:now AS timestamptz)")), {"now": T0}
@@ -37,7 +36,8 @@ def test_the_guides_role_queries_run(session_factory: sessionmaker[Session], db_
             )
             session.execute(text(RECENT_ROLE_CHANGES)).all()  # and as written, against the real clock
         else:
-            roles = dict(session.execute(text(ROLE_DISTRIBUTION.replace("auth.", ""))).all())
+            translated = ROLE_DISTRIBUTION.replace("auth.", "")
+            roles = {str(row[0]): int(row[1]) for row in session.execute(text(translated))}
             recent = (
                 session.execute(
                     text("SELECT * FROM user_role_changes WHERE created_at > :since"),

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Path, Query
 
 from fairedge.api_schemas import ACCESS, BAD_BODY, NOT_FOUND, UNAVAILABLE, invalid
 from fairedge.billing.access import AccessDep, LimiterDep
-from fairedge.billing.plans import effective_plan
 from fairedge.billing.schemas import AdminUserOut, AdminUserPage, GrantOut, KeyUsage, Me, PlanOut, RateUsage
+from fairedge.billing.service import plans_of
 from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
 from fairedge.users import service as users
 from fairedge.users.deps import AdminUser, ClientIpDep, CurrentUser
@@ -101,14 +101,10 @@ def list_users(
     role: Role | None = None,
 ) -> AdminUserPage:
     rows, total = users.list_users(session, email=email, role=role, offset=page.offset, limit=page.limit)
-    grants = users.active_grants(session, [u.id for u in rows], now)
+    plans = plans_of(session, settings, rows, now)
     items = []
     for user in rows:
-        grant = grants.get(user.id)
-        plan = effective_plan(
-            settings, role=user.role, granted=grant.plan if grant else None, subscribed=None
-        )
-        items.append(
-            AdminUserOut(**UserOut.build(user).model_dump(), plan=plan.name, grant=GrantOut.build(grant))
-        )
+        plan, grant = plans[user.id]
+        shown = UserOut.build(user).model_dump()
+        items.append(AdminUserOut(**shown, plan=plan.name, grant=GrantOut.build(grant)))
     return AdminUserPage(items=items, page=page.meta(total))

@@ -17,7 +17,8 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from fairedge.billing.plans import SOLD_PLANS, effective_plan, sold_plan
+from fairedge.billing.plans import SOLD_PLANS, sold_plan
+from fairedge.billing.service import plans_of
 from fairedge.cli.common import fail, load_settings
 from fairedge.cli.format import table
 from fairedge.config import Settings
@@ -181,13 +182,10 @@ def list_users(
             now = runtime.clock()
             with session_scope(runtime.session_factory) as session:
                 users, total = service.list_users(session, email=email, role=role, offset=0, limit=limit)
-                grants = service.active_grants(session, [u.id for u in users], now)
+                plans = plans_of(session, settings, users, now)
                 rows = []
                 for user in users:
-                    grant = grants.get(user.id)
-                    plan = effective_plan(
-                        settings, role=user.role, granted=grant.plan if grant else None, subscribed=None
-                    )
+                    plan, grant = plans[user.id]
                     rows.append(
                         (
                             str(user.id),

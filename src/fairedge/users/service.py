@@ -199,15 +199,22 @@ def register(session: Session, accounts: Accounts, email: str, password: str, *,
     _send_token(session, accounts, user, "verify", now)
 
 
-def verify_email(session: Session, token: str, *, now: datetime) -> User:
-    used = repository.use_email_token(session, digest(token), "verify", now)
+def _redeem(session: Session, token: str, purpose: str, now: datetime) -> User:
+    """Use up a mailed token (single use, atomically) and return its user."""
+    used = repository.use_email_token(session, digest(token), purpose, now)
     if used is None:
+        link = "verification" if purpose == "verify" else "reset"
         raise InvalidInput(
-            "the verification link is invalid, used or expired; ask for a new one",
+            f"the {link} link is invalid, used or expired; ask for a new one",
             details=[{"parameter": "token", "message": "invalid, used or expired"}],
         )
     user = repository.user_by_id(session, used.user_id)
     assert user is not None  # tokens cascade with their user
+    return user
+
+
+def verify_email(session: Session, token: str, *, now: datetime) -> User:
+    user = _redeem(session, token, "verify", now)
     if user.email_verified_at is None:
         user.email_verified_at = now
         audit(session, "email_verified", now, user_id=user.id, actor_id=user.id)
@@ -362,14 +369,7 @@ def request_password_reset(
 
 
 def reset_password(session: Session, token: str, new_password: str, *, client_ip: str, now: datetime) -> User:
-    used = repository.use_email_token(session, digest(token), "reset", now)
-    if used is None:
-        raise InvalidInput(
-            "the reset link is invalid, used or expired; ask for a new one",
-            details=[{"parameter": "token", "message": "invalid, used or expired"}],
-        )
-    user = repository.user_by_id(session, used.user_id)
-    assert user is not None
+    user = _redeem(session, token, "reset", now)
     _check_password(new_password, user.email)
     user.password_hash = hash_password(new_password)
     if user.email_verified_at is None:
