@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session, sessionmaker
+from structlog.testing import capture_logs
 
 from factories import T0, FakeClock
 from fairedge.errors import ConfigurationError
@@ -85,3 +87,25 @@ def test_prune_deletes_only_long_retired_versions(session_factory: sessionmaker[
         session.commit()
     kids = [v.kid for v in store.valid("jwt_signing")]
     assert kids == [new.kid] and old.kid not in kids
+
+
+def test_a_failed_reload_keeps_the_cached_view(session_factory: sessionmaker[Session]) -> None:
+    clock = FakeClock(T0)
+    store = _store(session_factory, clock, cache=0.0)
+    key = store.ensure_random("jwt_signing")
+    assert store.current("jwt_signing") == key  # read once: now cached
+    dead = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none")
+    store._factory = sessionmaker(bind=dead)  # the database goes away
+    with capture_logs() as logs:
+        assert store.current("jwt_signing") == key  # tokens keep verifying through the blip
+    assert [entry["event"] for entry in logs] == ["secrets_reload_failed"]
+    dead.dispose()
+
+
+def test_threads_share_one_reload(session_factory: sessionmaker[Session]) -> None:
+    clock = FakeClock(T0)
+    store = _store(session_factory, clock, cache=0.0)
+    key = store.ensure_random("jwt_signing")
+    with ThreadPoolExecutor(8) as pool:
+        seen = list(pool.map(lambda _: store.current("jwt_signing"), range(64)))
+    assert seen == [key] * 64

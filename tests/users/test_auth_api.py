@@ -311,3 +311,37 @@ def test_request_log_line_names_the_user(env: Env) -> None:
     with env.session_factory() as session:
         uid = session.scalar(select(User.id).where(User.email == "quin@example.com"))
     assert uid in user_ids, json.dumps(lines, default=str)
+
+
+def test_a_key_stops_when_the_plan_no_longer_includes_keys(env: Env) -> None:
+    tokens = env.signup("rex@example.com")
+    env.grant("rex@example.com", "pro")
+    key = env.client.post("/api/keys", json={"name": "k"}, headers=bearer(tokens)).json()["key"]
+    env.grant("rex@example.com", "free")  # the grant replaced: a downgrade
+    refused = env.client.get("/api/opportunities", headers={"X-API-Key": key})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "plan_limit"
+    me = env.client.get("/api/me", headers=bearer(tokens)).json()
+    assert me["plan"]["name"] == "free" and me["api_keys"] == {"live": 1, "allowed": 0}
+
+
+def test_me_needs_a_login_and_shows_usage(env: Env) -> None:
+    assert env.client.get("/api/me").status_code == 401  # the local plan has no user to show
+    tokens = env.signup("sam@example.com")
+    env.client.get("/api/opportunities", headers=bearer(tokens))
+    me = env.client.get("/api/me", headers=bearer(tokens)).json()
+    assert me["requests"]["limit"] == 60 and me["requests"]["remaining"] < 60 and me["requests"]["known"]
+    assert me["grant"] is None and me["plan"]["rate_limit"] == "60/minute"
+
+
+def test_an_enabled_user_can_log_in_again(env: Env) -> None:
+    tokens = env.signup("tia@example.com")
+    admin = env.admin()
+    user_id = env.client.get("/api/me", headers=bearer(tokens)).json()["user"]["id"]
+    for disabled in (True, False):
+        answer = env.client.patch(
+            f"/api/admin/users/{user_id}", json={"disabled": disabled}, headers=bearer(admin)
+        )
+        assert answer.status_code == 200 and answer.json()["disabled"] is disabled
+    env.login("tia@example.com")
+    audit = env.client.get("/api/admin/audit", params={"user_id": user_id}, headers=bearer(admin)).json()
+    assert {"user_disabled", "user_enabled"} <= {item["action"] for item in audit["items"]}

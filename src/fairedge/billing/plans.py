@@ -33,9 +33,6 @@ class Plan:
     api_keys: int  # API keys a user of this plan may hold (0: none)
     rate_limit: str | None  # `limits` notation, per user, API key or IP; None: unlimited
 
-    def shows_kind(self, kind: str) -> bool:
-        return kind in self.kinds
-
 
 def _limit(value: str) -> str | None:
     return None if value.strip().lower() == "none" else value.strip()

@@ -103,12 +103,6 @@ class SecretStore:
         log.info("secret_created", entry=name, kid=version.kid)
         return version
 
-    def seed(self, name: str, value: str) -> None:
-        """Store ``value`` (from the environment) as the first version when the store has none."""
-        if self.current(name) is None:
-            self._add(name, value, retire_others_after=None)
-            log.info("secret_seeded", entry=name)
-
     def _add(self, name: str, value: str, *, retire_others_after: timedelta | None) -> SecretVersion:
         now = self._clock()
         kid = f"{now:%Y%m%d%H%M%S}-{secrets.token_hex(4)}"
