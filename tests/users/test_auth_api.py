@@ -274,9 +274,13 @@ def test_the_plan_rate_limit_answers_429_with_headers(make_env: Callable[..., En
     assert answers[0].headers["RateLimit-Limit"] == "3" and answers[2].headers["RateLimit-Remaining"] == "0"
     refused = answers[3]
     assert int(refused.headers["Retry-After"]) >= 1 and refused.json()["error"]["code"] == "rate_limited"
-    # A logged-in user has a bucket of their own.
+    # A logged-in user has a bucket of their own; their refusal names them and the endpoint in the log.
     tokens = env.signup("ned@example.com")
-    assert env.client.get("/api/opportunities", headers=bearer(tokens)).status_code == 200
+    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        codes = [env.client.get("/api/events", headers=bearer(tokens)).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    exceeded = [line for line in logs if line["event"] == "rate_limit_exceeded"]
+    assert exceeded and exceeded[0]["endpoint"] == "/api/events" and exceeded[0]["user_id"] is not None
 
 
 def test_failed_logins_are_throttled_before_the_hash(make_env: Callable[..., Env]) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-import structlog
 from fastapi import Depends, Request, Response
 
 from fairedge.billing.plans import Plan, effective_plan, plan_named
@@ -46,7 +45,6 @@ LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
 
 
 def get_access(
-    request: Request,
     response: Response,
     settings: SettingsDep,
     caller: CallerDep,
@@ -77,7 +75,6 @@ def get_access(
         )
     metrics.API_REQUESTS_BY_PLAN.labels(plan=access.plan.name).inc()
     if access.plan.rate_limit is not None:
-        structlog.contextvars.bind_contextvars(endpoint=request.url.path)
         decision: RateDecision = limiter.hit("api", access.rate_identity, access.plan.rate_limit)
         response.headers.update(decision.headers())
     return access

@@ -42,7 +42,9 @@ class RequestContextMiddleware:
         # inherited, and nothing is cleared after, so the 500 handler, which Starlette runs outside every
         # middleware once this one has returned, still logs `unhandled_error` with the request id and IP.
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id, client_ip=ip)
+        structlog.contextvars.bind_contextvars(
+            request_id=request_id, endpoint=scope.get("path", ""), client_ip=ip
+        )
         started = time.perf_counter()
         status = 500
 
