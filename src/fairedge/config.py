@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     STRIPE_WEBHOOK_SECRET: SecretStr | None = None
     STRIPE_API_BASE: str = "https://api.stripe.com"
 
+    # Celery workers and beat (tasks/celery_app.py; docs/operations.md). CELERY_KEY_PREFIX namespaces every
+    # key on the broker (queues, celery_failed, heartbeats, locks): two deployments can share one Redis.
+    CELERY_KEY_PREFIX: str = ""
+    CELERY_MAX_RETRIES: int = Field(default=3, ge=0, le=10)  # then the task goes to celery_failed
+    CELERY_RETRY_BACKOFF_SECONDS: float = Field(default=2.0, gt=0, le=30)  # first retry; doubles, jittered
+    CELERY_HEARTBEAT_SECONDS: float = Field(default=5.0, gt=0, le=60)  # worker/beat heartbeats (TTL 3x)
+
     @field_validator(
         "ODDS_SPORTS",
         "ODDS_REGIONS",
