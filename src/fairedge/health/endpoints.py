@@ -1,9 +1,10 @@
 """Health checks in the operations guide's format.
 
 ``/health`` checks live and answers 503 only when the database does not answer: that is what a load balancer
-should act on. A configured optional dependency that is down (Redis) or a dead embedded scheduler makes it
-``"degraded"`` with 200, so a cache outage never takes replicas out of rotation. Services this run mode does
-not use report ``"disabled"``.
+should act on. A configured optional dependency that is down (Redis, Celery's workers or beat, see
+health/celery.py) or a dead embedded scheduler makes it ``"degraded"`` with 200, so a cache outage never takes
+replicas out of rotation. Services this run mode does not use report ``"disabled"`` (Celery under
+``fairedge run`` reports ``"embedded"``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from fairedge import __version__
 from fairedge.db.engine import pool_stats
+from fairedge.health.celery import CeleryHealth
 from fairedge.health.checks import HealthChecks
 from fairedge.kit.timeutil import utcnow
 
@@ -46,6 +48,21 @@ def _scheduler_status(request: Request) -> str:
     return "healthy" if scheduler.running else "unhealthy"
 
 
+def _celery_check(request: Request) -> dict[str, Any]:
+    # `fairedge run` runs the jobs itself (app.state.scheduler): Celery, configured or not, plays no part.
+    if getattr(request.app.state, "scheduler", None) is not None:
+        return {
+            "status": "embedded",
+            "reason": "fairedge run: jobs run in the in-process scheduler, never through Celery",
+            "scheduler": _scheduler_status(request),
+        }
+    return CeleryHealth.from_settings(request.app.state.settings).check()
+
+
+async def _celery(request: Request) -> dict[str, Any]:
+    return await anyio.to_thread.run_sync(_celery_check, request)
+
+
 @router.get(
     "/health",
     responses={503: {"description": "The database does not answer: the same body, status unhealthy."}},
@@ -55,12 +72,12 @@ async def health(request: Request) -> JSONResponse:
     services = {
         "database": (await _database(checks))["status"],
         "redis": (await _redis(checks))["status"],
-        "celery": "disabled",
+        "celery": (await _celery(request))["status"],
         "scheduler": _scheduler_status(request),
     }
     if services["database"] != "healthy":
         status = "unhealthy"
-    elif "unhealthy" in services.values():
+    elif {"unhealthy", "degraded"} & set(services.values()):
         status = "degraded"
     else:
         status = "healthy"
@@ -93,12 +110,10 @@ async def health_redis(request: Request) -> JSONResponse:
     return JSONResponse(result, status_code=503 if result["status"] == "unhealthy" else 200)
 
 
-@router.get("/health/celery")
-def health_celery(request: Request) -> JSONResponse:
-    return JSONResponse(
-        {
-            "status": "disabled",
-            "reason": "no Celery workers in this version: jobs run in the embedded scheduler",
-            "scheduler": _scheduler_status(request),
-        }
-    )
+@router.get(
+    "/health/celery",
+    responses={503: {"description": "No live worker, or the broker does not answer: status unhealthy."}},
+)
+async def health_celery(request: Request) -> JSONResponse:
+    result = await _celery(request)
+    return JSONResponse(result, status_code=503 if result["status"] == "unhealthy" else 200)
