@@ -33,6 +33,7 @@ from conftest import make_settings, scratch_pg_database
 from fairedge.app import create_app
 from fairedge.db import migrate
 from fairedge.tasks.celery_config import celery_config
+from fairedge.tasks.schedule import schedule
 from redis_scratch import require_redis
 
 T = TypeVar("T")
@@ -234,9 +235,13 @@ def test_scheduled_refresh_then_scan_chain_runs_end_to_end_and_health_follows(cl
                 assert api.get("/health").json()["status"] == "healthy"
                 assert beat.events("beat_active") and not beat.events("beat_standby")
 
-            # The scan is never scheduled on its own: each one ran as the chained follower of a refresh.
+            # The scan (then cache warming, where declared) is never scheduled on its own: each ran as a
+            # chained follower of a refresh, in the order tasks/schedule.py declares.
             assert job_metric(cluster, "odds_refresh", "success") >= 1
-            assert job_metric(cluster, "ev_calculation", "success") >= 1
+            (refresh,) = [p for p in schedule(REFRESH_SECONDS) if p.task == "tasks.odds_refresh"]
+            assert "tasks.ev_calculation" in refresh.then
+            for follower in refresh.then:
+                assert job_metric(cluster, follower.removeprefix("tasks."), "success") >= 1, follower
             assert job_metric(cluster, "odds_refresh", "failure") == 0
             assert not worker.events("task_failed")
             stop_group(worker.popen)  # a clean stop removes the heartbeat at once, no TTL to wait out
