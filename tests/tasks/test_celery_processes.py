@@ -65,7 +65,7 @@ class Cluster:
 
     def settings_overrides(self) -> dict[str, Any]:
         return {
-            "REDIS_URL": self.env["REDIS_URL"],
+            "CELERY_BROKER_URL": self.env["CELERY_BROKER_URL"],
             "CELERY_KEY_PREFIX": self.prefix,
             "CELERY_HEARTBEAT_SECONDS": HEARTBEAT_SECONDS,
         }
@@ -89,10 +89,16 @@ def cluster(celery_database_url: str, tmp_path: Path) -> Iterator[Cluster]:
     prefix = f"fairedge-test-celery-{uuid.uuid4().hex[:10]}:"
     (tmp_path / "metrics").mkdir()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("ODDS_", "CELERY_", "SIMULATOR_"))},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("ODDS_", "CELERY_", "SIMULATOR_", "REDIS_URL"))
+        },
         "ENVIRONMENT": "testing",
         "DATABASE_URL": celery_database_url,
-        "REDIS_URL": redis_url,
+        # The broker only: without REDIS_URL the jobs' cache and limits stay in memory, so nothing of this
+        # run lands outside its prefix.
+        "CELERY_BROKER_URL": redis_url,
         "CELERY_KEY_PREFIX": prefix,
         "CELERY_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
         "CELERY_MAX_RETRIES": str(MAX_RETRIES),
@@ -347,7 +353,9 @@ def test_a_second_beat_stands_by_so_a_window_sees_one_beats_schedule_and_takes_o
 def test_fairedge_run_reports_celery_embedded_whatever_the_settings(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fairedge.db'}"
     migrate.upgrade(url)
-    settings = make_settings(url, REDIS_URL=require_redis(), SIMULATOR_EVENTS=4, ODDS_PROVIDER="simulator")
+    settings = make_settings(
+        url, CELERY_BROKER_URL=require_redis(), SIMULATOR_EVENTS=4, ODDS_PROVIDER="simulator"
+    )
     with TestClient(create_app(settings, run_scheduler=True)) as api:  # what `fairedge run` builds
         celery = api.get("/health/celery")
         assert celery.status_code == 200
