@@ -36,6 +36,7 @@ from billiard.exceptions import WorkerLostError
 from celery import Celery, Task, chain, signals
 from celery.exceptions import TimeLimitExceeded
 from celery.worker.request import Request
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from fairedge.config import get_settings
 from fairedge.errors import ConfigurationError
@@ -160,7 +161,11 @@ def _run(task: Any, name: str, job: Job) -> Any:
     metrics.JOB_LAST_SUCCESS.labels(job=short).set(time.time())
     followers = FOLLOWERS.get(name, ())
     if followers:
-        chain(*(app.signature(follower, immutable=True) for follower in followers)).apply_async()
+        try:
+            chain(*(app.signature(follower, immutable=True) for follower in followers)).apply_async()
+        except (BrokerUnavailable, redis.RedisError, OSError) as exc:
+            # The job itself succeeded: no retry, no celery_failed; the next tick's chain catches up.
+            log.error("task_followers_unsent", task=name, followers=followers, error_type=type(exc).__name__)
     return result
 
 
