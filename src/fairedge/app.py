@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
@@ -25,10 +26,12 @@ from fairedge.billing.endpoints import router as account_router
 from fairedge.config import Settings, get_settings
 from fairedge.db.session import SessionGate
 from fairedge.errors import FairEdgeError
+from fairedge.health.board import BoardGauges
 from fairedge.health.checks import HealthChecks
 from fairedge.health.endpoints import router as health_router
 from fairedge.health.probe import HealthProbe
 from fairedge.kit.clientip import TrustedProxies
+from fairedge.observability.memory import MemoryWatch
 from fairedge.observability.middleware import RequestContextMiddleware
 from fairedge.odds.endpoints import router as odds_router
 from fairedge.opportunities.endpoints import router as opportunities_router
@@ -112,6 +115,16 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+def _metrics_registry() -> CollectorRegistry:
+    """This process's metrics; under ``fairedge serve`` (PROMETHEUS_MULTIPROC_DIR set) every worker's, merged
+    from their files, whichever worker answers the scrape."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry
+
+
 def create_app(
     settings: Settings | None = None, *, runtime: Runtime | None = None, run_scheduler: bool = False
 ) -> FastAPI:
@@ -122,8 +135,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        probe = HealthProbe(checks)
+        probe = HealthProbe(
+            checks,
+            settings.HEALTH_PROBE_SECONDS,
+            readings=(BoardGauges(runtime.session_factory, settings.odds_provider).read,),
+        )
         probe.start()
+        # Started here, after gunicorn's fork: each worker watches its own memory.
+        memory = MemoryWatch(settings.MEMORY_WARNING_MB, settings.MEMORY_CHECK_SECONDS)
+        memory.start()
         scheduler = runtime.scheduler() if run_scheduler else None
         app.state.scheduler = scheduler
         if scheduler is not None:
@@ -133,6 +153,7 @@ def create_app(
         finally:
             if scheduler is not None:
                 scheduler.stop()
+            memory.stop()
             probe.stop()
             checks.close()
             runtime.close()
@@ -182,9 +203,11 @@ def create_app(
     app.include_router(account_router)
     app.include_router(admin_router, dependencies=plan_checked, responses=ACCESS)
 
+    registry = _metrics_registry()
+
     @app.get("/metrics", include_in_schema=False)
     def metrics_endpoint() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     if (WEB_DIST / "index.html").is_file():
         app.mount("/", StaticFiles(directory=WEB_DIST, html=True), name="web")

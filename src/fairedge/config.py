@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     STRIPE_WEBHOOK_SECRET: SecretStr | None = None
     STRIPE_API_BASE: str = "https://api.stripe.com"
 
+    # API processes and their signals (`fairedge serve`, /metrics, logs): docs/operations.md.
+    WEB_CONCURRENCY: int | None = Field(default=None, ge=1)  # API worker processes; unset: from the cores
+    HEALTH_PROBE_SECONDS: float = Field(default=15.0, gt=0)  # health, pool and board gauges refreshed
+    MEMORY_WARNING_MB: float = Field(default=1024.0, ge=0)  # memory_warning past this RSS per process; 0: off
+    MEMORY_CHECK_SECONDS: float = Field(default=15.0, gt=0)
+
     # Celery workers and beat (tasks/celery_app.py; docs/operations.md). CELERY_KEY_PREFIX namespaces every
     # key on the broker (queues, celery_failed, heartbeats, locks): two deployments can share one Redis.
     CELERY_KEY_PREFIX: str = ""

@@ -12,7 +12,7 @@ from fairedge.cli import keys as keys_commands
 from fairedge.cli import odds as odds_commands
 from fairedge.cli import users as users_commands
 from fairedge.cli.price import register as register_price
-from fairedge.cli.serve import run_command
+from fairedge.cli.serve import run_command, serve_command
 from fairedge.cli.worker import beat_command, worker_command
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("run")(run_command)
+app.command("serve")(serve_command)
 app.command("worker")(worker_command)
 app.command("beat")(beat_command)
 register_price(app)

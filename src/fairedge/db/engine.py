@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairedge.config import Settings
 from fairedge.db.base import SQLITE_SCHEMA_MAP
+from fairedge.observability.dbpool import instrument_pool
 
 log = structlog.get_logger(__name__)
 
@@ -58,6 +59,7 @@ def make_engine(settings: Settings, *, url: str | None = None) -> Engine:
             **pool,
         )
     _log_slow_queries(engine, settings.DB_SLOW_QUERY_MS)
+    instrument_pool(engine)
     return engine
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 
 from fairedge.errors import ConfigurationError
 from fairedge.observability import metrics
+from fairedge.observability.dbpool import record_pool
 
 REDIS_TIMEOUT_SECONDS = 0.5
 
@@ -48,6 +49,8 @@ class HealthChecks:
         except Exception as exc:  # any driver or pool error means "unhealthy", never a 500
             metrics.DATABASE_HEALTH.set(0)
             return {"status": "unhealthy", "error": type(exc).__name__}
+        finally:
+            record_pool(self.engine)  # the check's connection is back: the pool as requests left it
         metrics.DATABASE_HEALTH.set(1)
         return {"status": "healthy", "latency_ms": _ms_since(started)}
 

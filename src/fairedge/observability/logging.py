@@ -1,14 +1,18 @@
 """Structured logging: JSON events in production, readable lines in a terminal, secrets masked everywhere.
 
-Every record carries ``event`` (the name the operations guide greps for), ``timestamp``, ``level`` and
-``service``; request and task context (request_id, user_id, task_id) is bound with contextvars.
-When ``LOG_DIR`` is set, records also go to ``<LOG_DIR>/<service>.log`` (rotated).
+Every record carries ``event`` (the name the operations guide greps for), ``timestamp``, ``level``,
+``service`` and ``pid`` (several processes serve one service); request and task context (request_id, user_id,
+task_id) is bound with contextvars.
+When ``LOG_DIR`` is set, records also go to ``<LOG_DIR>/<service>.log``. Several processes append to one file,
+so none of them rotates it: logrotate renames it, and each process reopens the path on its next record
+(``WatchedFileHandler``): no line is lost, and no copytruncate is needed.
 """
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import re
 import sys
 from collections.abc import MutableMapping
@@ -48,6 +52,7 @@ def _add_service(service: str) -> structlog.types.Processor:
         _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
     ) -> MutableMapping[str, Any]:
         event_dict.setdefault("service", service)
+        event_dict["pid"] = os.getpid()  # read per record: gunicorn and Celery fork after configuring
         return event_dict
 
     return processor
@@ -81,9 +86,7 @@ def configure_logging(
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stdout)]
     if log_dir:
         Path(log_dir).mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
-            Path(log_dir) / f"{service}.log", maxBytes=50 * 1024 * 1024, backupCount=10
-        )
+        file_handler = logging.handlers.WatchedFileHandler(Path(log_dir) / f"{service}.log")
         # Files are always JSON so the operations guide's greps work whatever the terminal.
         file_handler.setFormatter(
             structlog.stdlib.ProcessorFormatter(

@@ -6,7 +6,18 @@ metrics keep the names the operations guide's alerts use.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+import atexit
+import os
+
+from prometheus_client import Counter, Gauge, Histogram, multiprocess
+
+# Under several processes (PROMETHEUS_MULTIPROC_DIR, set by `fairedge serve`) each writes its values to files
+# in that directory, which must exist before the first metric below is made. A process that ends takes its
+# live gauges with it: a job or a CLI command here; gunicorn's workers also by its child_exit hook; Celery's
+# pool children, which end with os._exit (no atexit), by the worker's worker_process_shutdown handler.
+if _multiproc_dir := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(_multiproc_dir, exist_ok=True)
+    atexit.register(lambda: multiprocess.mark_process_dead(os.getpid()))  # type: ignore[no-untyped-call]
 
 # Buckets reach past the 2 s alert threshold: a histogram topping out at 1 s can never show a p95 of 2 s.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 5.0, 10.0)
@@ -19,13 +30,32 @@ HTTP_DURATION = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 
-# Set by the background probe every 15 s and by each /health call: alerts work with nobody calling /health.
-DATABASE_HEALTH = Gauge("fairedge_database_health", "1 when the database answered the last health check.")
-REDIS_HEALTH = Gauge(
-    "fairedge_redis_health", "1 when Redis answered the last health check, 0 when not, -1 if not configured."
+# Gauges under several processes (`fairedge serve`, PROMETHEUS_MULTIPROC_DIR): each names how the processes'
+# values combine. "livemostrecent": the latest check by a live process (one that never checked, or died,
+# does not count); "mostrecent": the latest reading, also from a process that has ended (a job); "max": the
+# newest of timestamps. The default, "all", would export one series per pid, dead ones included.
+
+# Set by the background probe (HEALTH_PROBE_SECONDS) and by each /health call: alerts work with nobody
+# calling /health.
+DATABASE_HEALTH = Gauge(
+    "fairedge_database_health",
+    "1 when the database answered the last health check.",
+    multiprocess_mode="livemostrecent",
 )
-OPPORTUNITIES_COUNT = Gauge("fairedge_opportunities_count", "Active opportunities after the last scan.")
-OPPORTUNITIES_BY_KIND = Gauge("fairedge_opportunities_active", "Active opportunities by kind.", ["kind"])
+REDIS_HEALTH = Gauge(
+    "fairedge_redis_health",
+    "1 when Redis answered the last health check, 0 when not, -1 if not configured.",
+    multiprocess_mode="livemostrecent",
+)
+# Set by each scan, and read from the database by every API process's probe (health/board.py).
+OPPORTUNITIES_COUNT = Gauge(
+    "fairedge_opportunities_count",
+    "Active opportunities after the last scan.",
+    multiprocess_mode="mostrecent",
+)
+OPPORTUNITIES_BY_KIND = Gauge(
+    "fairedge_opportunities_active", "Active opportunities by kind.", ["kind"], multiprocess_mode="mostrecent"
+)
 
 JOB_RUNS = Counter("fairedge_job_runs_total", "Periodic job runs.", ["job", "status"])
 JOB_DURATION = Histogram(
@@ -34,10 +64,15 @@ JOB_DURATION = Histogram(
     ["job"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0),
 )
-JOB_LAST_SUCCESS = Gauge("fairedge_job_last_success_timestamp_seconds", "Last successful run.", ["job"])
+JOB_LAST_SUCCESS = Gauge(
+    "fairedge_job_last_success_timestamp_seconds", "Last successful run.", ["job"], multiprocess_mode="max"
+)
 
 ODDS_LAST_REFRESH = Gauge(
-    "fairedge_odds_last_refresh_timestamp_seconds", "When odds were last stored successfully.", ["provider"]
+    "fairedge_odds_last_refresh_timestamp_seconds",
+    "When odds were last stored successfully.",
+    ["provider"],
+    multiprocess_mode="max",
 )
 ODDS_FETCH_ERRORS = Counter(
     "fairedge_odds_fetch_errors_total", "Failed odds fetches.", ["provider", "reason"]
@@ -48,7 +83,12 @@ ODDS_PRICES_INGESTED = Counter(
 ODDS_QUOTES_REJECTED = Counter(
     "fairedge_odds_quotes_rejected_total", "Quotes refused by validation.", ["provider"]
 )
-ODDS_API_QUOTA_REMAINING = Gauge("fairedge_odds_api_quota_remaining", "Odds API credits left.", ["provider"])
+ODDS_API_QUOTA_REMAINING = Gauge(
+    "fairedge_odds_api_quota_remaining",
+    "Odds API credits left.",
+    ["provider"],
+    multiprocess_mode="mostrecent",
+)
 
 SCAN_PRICES = Counter("fairedge_scan_prices_total", "Prices priced by the scan.")
 
@@ -65,11 +105,45 @@ RATE_LIMITER_DEGRADED = Counter(
     ["scope", "outcome"],
 )
 RATE_LIMITER_AVAILABLE = Gauge(
-    "fairedge_rate_limiter_available", "1 while the rate limiter's storage answers, 0 during an outage."
+    "fairedge_rate_limiter_available",
+    "1 while the rate limiter's storage answers, 0 during an outage.",
+    multiprocess_mode="livemostrecent",
 )
 
 # Access (billing/access.py): requests to plan-checked routes by the caller's plan, for "usage vs limits
 # by tier" beside fairedge_rate_limit_exceeded_total.
 API_REQUESTS_BY_PLAN = Counter(
     "fairedge_api_requests_total", "Requests to plan-checked routes, by the caller's plan.", ["plan"]
+)
+
+# API processes (`fairedge serve`): the connection pool, board freshness per sport, process memory.
+# Pools are per process and PostgreSQL's max_connections is shared: "livesum" adds up the live processes.
+# Set on every checkout and checkin and by the probe (observability/dbpool.py).
+DB_POOL_SIZE = Gauge(
+    "fairedge_db_pool_size",
+    "Connections kept in the pools (DB_POOL_SIZE per process).",
+    multiprocess_mode="livesum",
+)
+DB_POOL_CHECKED_OUT = Gauge(
+    "fairedge_db_pool_checked_out", "Connections in use by requests and jobs.", multiprocess_mode="livesum"
+)
+DB_POOL_OVERFLOW = Gauge(
+    "fairedge_db_pool_overflow",
+    "Connections open beyond DB_POOL_SIZE (at most DB_MAX_OVERFLOW per process).",
+    multiprocess_mode="livesum",
+)
+# Read from the database by the probe (health/board.py): the last refresh that carried odds of the sport, so a
+# sport that stops coming while others refresh shows. The provider label is the configured provider.
+ODDS_SPORT_LAST_REFRESH = Gauge(
+    "fairedge_odds_sport_last_refresh_timestamp_seconds",
+    "When odds of a sport were last stored.",
+    ["provider", "sport"],
+    multiprocess_mode="mostrecent",
+)
+# observability/memory.py, every MEMORY_CHECK_SECONDS: the largest live process (multiprocess mode has no
+# process_resident_memory_bytes).
+PROCESS_RESIDENT_MEMORY = Gauge(
+    "fairedge_process_resident_memory_bytes",
+    "Resident memory of the largest live process.",
+    multiprocess_mode="livemax",
 )

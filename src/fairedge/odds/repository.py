@@ -512,6 +512,15 @@ def latest_refresh(session: Session) -> datetime | None:
     return session.execute(select(func.max(Event.last_seen_at))).scalar_one_or_none()
 
 
+def latest_refresh_by_sport(session: Session) -> dict[str, datetime]:
+    rows = session.execute(
+        select(Sport.key, func.max(Event.last_seen_at))
+        .join(Event, Event.sport_id == Sport.id)
+        .group_by(Sport.key)
+    ).all()
+    return {str(key): seen for key, seen in rows}
+
+
 def list_sports(session: Session) -> list[tuple[Sport, int]]:
     counts = (
         select(Event.sport_id, func.count(Event.id).label("n"))

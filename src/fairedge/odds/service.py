@@ -268,3 +268,8 @@ def events_with_sport(session: Session, ids: Iterable[int]) -> dict[int, tuple[E
 
 def latest_refresh(session: Session) -> datetime | None:
     return repository.latest_refresh(session)
+
+
+def latest_refresh_by_sport(session: Session) -> dict[str, datetime]:
+    """Per sport key, the last refresh that carried any of its events."""
+    return repository.latest_refresh_by_sport(session)

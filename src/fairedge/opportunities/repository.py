@@ -383,3 +383,10 @@ def get_opportunity(session: Session, opportunity_id: int) -> tuple[Opportunity,
         .where(Opportunity.id == opportunity_id)
     ).first()
     return (row[0], row[1], row[2]) if row else None
+
+
+def count_active_by_kind(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(Opportunity.kind, func.count()).where(Opportunity.active).group_by(Opportunity.kind)
+    ).all()
+    return {str(kind): int(n) for kind, n in rows}

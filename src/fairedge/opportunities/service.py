@@ -295,3 +295,9 @@ def get_opportunity(
             details["shown_from"] = (opp.first_seen + timedelta(seconds=plan.delay_seconds)).isoformat()
         raise PlanLimitReached(f"opportunity {opportunity_id}: {ent.message(reason)}", details=details)
     return found
+
+
+def active_counts(session: Session) -> dict[str, int]:
+    """Active opportunities by kind (every kind, 0 when it has none): what the last scan left standing."""
+    found = repository.count_active_by_kind(session)
+    return {kind: found.get(kind, 0) for kind in KINDS}
