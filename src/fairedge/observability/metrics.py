@@ -147,3 +147,43 @@ PROCESS_RESIDENT_MEMORY = Gauge(
     "Resident memory of the largest live process.",
     multiprocess_mode="livemax",
 )
+
+# The Odds API feed (odds/providers/the_odds_api/, odds/feed.py): the provider's quota headers of the last
+# answer, our own credit budget left, what the budget skipped, and whether polling is paused (out of credits).
+# Set by the process that polls, and from the database by every API process's /health/odds-feed.
+ODDS_API_QUOTA_USED = Gauge(
+    "fairedge_odds_api_quota_used",
+    "Odds API credits used this month (x-requests-used of the last answer).",
+    ["provider"],
+    multiprocess_mode="mostrecent",
+)
+ODDS_API_QUOTA_LAST = Gauge(
+    "fairedge_odds_api_quota_last",
+    "Credits the last Odds API call cost (x-requests-last).",
+    ["provider"],
+    multiprocess_mode="mostrecent",
+)
+ODDS_API_BUDGET_REMAINING = Gauge(
+    "fairedge_odds_api_budget_remaining",
+    "Credits the feed may still spend under its own budget (ODDS_API_CREDITS_PER_*), by period.",
+    ["period"],
+    multiprocess_mode="mostrecent",
+)
+ODDS_API_CREDITS_SPENT = Counter(
+    "fairedge_odds_api_credits_spent_total", "Odds API credits spent, by kind of call.", ["call"]
+)
+ODDS_API_CALLS_SKIPPED = Counter(
+    "fairedge_odds_api_calls_skipped_total",
+    "Odds API calls not made, by kind of call and why.",
+    ["call", "reason"],
+)
+ODDS_FEED_PAUSED = Gauge(
+    "fairedge_odds_feed_paused",
+    "1 while polling is paused because every Odds API key is out of credits or refused.",
+    multiprocess_mode="mostrecent",
+)
+ODDS_FEED_STALE_SPORTS = Gauge(
+    "fairedge_odds_feed_stale_sports",
+    "Sports whose last refresh is older than their staleness limit (/health/odds-feed).",
+    multiprocess_mode="mostrecent",
+)

@@ -15,11 +15,11 @@ import respx
 from structlog.testing import capture_logs
 
 from factories import FakeClock, replay_example
+from fairedge.odds.providers.base import FeedPaused
 from fairedge.odds.providers.the_odds_api import (
     OddsApiAuthError,
     OddsApiError,
     OddsApiOptions,
-    OddsApiQuotaExhausted,
     OddsApiRequestError,
     OddsApiUnavailable,
     TheOddsApiProvider,
@@ -53,6 +53,15 @@ def _odds(payload: object = None, *, remaining: str = "19950", last: str = "3") 
         json=replay_example() if payload is None else payload,
         headers={"x-requests-remaining": remaining, "x-requests-used": "50", "x-requests-last": last},
     )
+
+
+def _sports(*, remaining: str) -> httpx.Response:
+    return httpx.Response(
+        200,
+        json=[{"key": "basketball_nba", "group": "Basketball", "title": "NBA", "active": True,
+               "has_outrights": False}],
+        headers={"x-requests-remaining": remaining, "x-requests-used": "500", "x-requests-last": "0"},
+    )  # fmt: skip
 
 
 def _score(
@@ -389,7 +398,7 @@ def test_invalid_key_raises_and_the_provider_refuses_further_calls(
     assert isinstance(second.value, OddsApiError)
 
 
-def test_out_of_credits_stops_calls_until_the_backoff_ends(
+def test_out_of_credits_pauses_until_the_hourly_probe_finds_credits_back(
     api: respx.MockRouter, make: MakeProvider, clock: FakeClock
 ) -> None:
     route = api.get(NBA_ODDS).mock(
@@ -402,23 +411,32 @@ def test_out_of_credits_stops_calls_until_the_backoff_ends(
             _odds(remaining="20000"),
         ]
     )
-    provider = make(quota_backoff_seconds=600)
+    probe = api.get("/sports").mock(side_effect=[_sports(remaining="0"), _sports(remaining="20000")])
+    provider = make(probe_seconds=600)
 
-    with pytest.raises(OddsApiQuotaExhausted) as exhausted:
+    with pytest.raises(FeedPaused) as paused:
         provider.fetch()
-    assert exhausted.value.error_code == "OUT_OF_USAGE_CREDITS"
-    assert exhausted.value.retry_at == BEFORE_TIPOFF + timedelta(seconds=600)
+    assert paused.value.reason == "OUT_OF_USAGE_CREDITS"
+    assert paused.value.resume_check_at == BEFORE_TIPOFF + timedelta(seconds=600)
+    assert provider.store.pause_state().paused
 
     clock.advance(599)
-    with pytest.raises(OddsApiQuotaExhausted):
+    with pytest.raises(FeedPaused):
         provider.fetch()
-    assert route.call_count == 1
+    assert route.call_count == 1 and probe.call_count == 0  # no call at all before the probe is due
     assert clock.slept == []
 
     clock.advance(2)
-    snapshot = provider.fetch()
+    with pytest.raises(FeedPaused):  # the probe (free) says the credits are still used up
+        provider.fetch()
+    assert probe.call_count == 1 and route.call_count == 1
+
+    clock.advance(600)
+    snapshot = provider.fetch()  # the next probe finds them back: polling resumes in the same refresh
+    assert probe.call_count == 2
     assert route.call_count == 2
     assert snapshot.quota_remaining == 20000
+    assert not provider.store.pause_state().paused
 
 
 def test_bad_parameters_422_are_not_retried(

@@ -79,6 +79,16 @@ class Snapshot:
     source: str = field(default="")
 
 
+class FeedPaused(Exception):
+    """The provider polls nothing on purpose (its credits are used up): not a failure. The stored odds stay
+    and age; ``resume_check_at`` is when the provider looks again whether it may poll."""
+
+    def __init__(self, message: str, *, reason: str, resume_check_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.resume_check_at = resume_check_at
+
+
 class OddsProvider(Protocol):
     """Something that yields odds snapshots. Providers never touch the database."""
 

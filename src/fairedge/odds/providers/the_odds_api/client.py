@@ -1,13 +1,14 @@
-"""GET against The Odds API v4: the key, retries with backoff and jitter, and error classification.
+"""GET against The Odds API v4: the keys, retries with backoff and jitter, and error classification.
 
 Errors branch on the body's ``error_code``, not on the status (the status is only the fallback for a body
 without a code):
 
 - ``MISSING_KEY``, ``INVALID_KEY``, ``DEACTIVATED_KEY`` (or a 401/403 without a code) →
-  :class:`OddsApiAuthError`, never retried; the client then refuses every call without an HTTP request for
-  as long as the key source gives that same key.
-- ``OUT_OF_USAGE_CREDITS`` → :class:`OddsApiQuotaExhausted`, not retried; calls are refused for
-  ``quota_backoff_seconds`` (``retry_at`` on the exception).
+  :class:`OddsApiAuthError`, never retried with that key: the key is refused (by its digest, in the feed
+  store) and the next configured key takes over at once; with none left every call is refused without an
+  HTTP request until the keys change.
+- ``OUT_OF_USAGE_CREDITS`` → the key is refused the same way; with no key left,
+  :class:`OddsApiQuotaExhausted` (the provider then pauses polling and probes for the credits' return).
 - ``EXCEEDED_FREQ_LIMIT`` (429), 5xx, timeouts, connection errors, invalid JSON → retried up to
   ``max_attempts`` with exponential backoff and full jitter (at least ``Retry-After`` when sent), then
   :class:`OddsApiUnavailable`.
@@ -15,30 +16,34 @@ without a code):
   and any other 4xx → :class:`OddsApiRequestError`, not retried: a bug or a bad configuration fails loudly.
 - 404 ``UNKNOWN_SPORT``, ``EVENT_NOT_FOUND`` → :class:`OddsApiNotFound`.
 
-**The key** comes from a key source (a callable) asked before every request, so a rotating source can be
-swapped in; a plain string is a source that always gives it. It travels only in the ``apiKey`` query
-parameter, added by an ``httpx.Auth`` hook at send time: it is never in the URLs built here, in logs (paths
-are logged without a query string), exception messages (server text is redacted of every key used;
+**The keys** come from a key ring (``keys.py``) asked before every request, so a rotation in the secrets
+store is used by the next request. A key travels only in the ``apiKey`` query parameter, added by an
+``httpx.Auth`` hook at send time: it is never in the URLs built here, in logs (paths are logged without a
+query string, keys are named by digest), exception messages (server text is redacted of every key seen;
 transport errors are raised ``from None`` so the ``httpx`` request, whose URL holds the key, is not chained)
 or reprs. ``httpx`` itself logs full URLs at INFO on the ``httpx`` logger: keep that logger at WARNING
 (``observability.logging.configure_logging`` does).
 
-Log events: ``odds_api_request`` (debug: sport, status, cost from ``x-requests-last``, remaining) and
-``odds_api_error`` (warning when retried or skipped, error when raised: provider, status, error_code,
-attempt, sport, action).
+**Quota.** Every answer's ``x-requests-remaining|used|last`` headers become :attr:`OddsApiClient.last_quota`
+and the ``fairedge_odds_api_quota_*`` gauges.
+
+Log events: ``odds_api_request`` (debug: sport, status, cost from ``x-requests-last``, remaining),
+``odds_api_key_switched`` (warning: the refused key's and the next key's digests) and ``odds_api_error``
+(warning when retried or skipped, error when raised: provider, status, error_code, attempt, sport, action).
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Generator, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Generator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
 import structlog
 
+from fairedge.observability import metrics
 from fairedge.odds.providers.the_odds_api.errors import (
     OddsApiAuthError,
     OddsApiError,
@@ -47,6 +52,8 @@ from fairedge.odds.providers.the_odds_api.errors import (
     OddsApiRequestError,
     OddsApiUnavailable,
 )
+from fairedge.odds.providers.the_odds_api.feed import FeedStore, MemoryFeedStore, Quota, key_ref
+from fairedge.odds.providers.the_odds_api.keys import KeyRing, KeySource
 from fairedge.odds.providers.the_odds_api.options import OddsApiOptions
 
 __all__ = ["PROVIDER", "KeySource", "OddsApiClient"]
@@ -58,9 +65,6 @@ AUTH_CODES = frozenset({"MISSING_KEY", "INVALID_KEY", "DEACTIVATED_KEY"})
 QUOTA_CODES = frozenset({"OUT_OF_USAGE_CREDITS"})
 RATE_LIMIT_CODES = frozenset({"EXCEEDED_FREQ_LIMIT"})
 NOT_FOUND_CODES = frozenset({"UNKNOWN_SPORT", "EVENT_NOT_FOUND"})
-
-KeySource = Callable[[], str]
-"""Gives the API key to use for the next request."""
 
 log = structlog.get_logger(__name__)
 
@@ -78,6 +82,15 @@ class _Retryable(Exception):
         self.status = status
         self.error_code = error_code
         self.delay = delay  # the server's Retry-After, when it sent one
+
+
+class _KeyRefused(Exception):
+    """Internal: the provider refused this key (auth or credits); the next key may take over."""
+
+    def __init__(self, key: str, error: OddsApiError) -> None:
+        super().__init__(error.message)
+        self.key = key
+        self.error = error
 
 
 class _ApiKeyQuery(httpx.Auth):
@@ -136,27 +149,25 @@ def _error_body(response: httpx.Response) -> tuple[str | None, str]:
 
 
 class OddsApiClient:
-    """One key source, one ``httpx.Client``: GET with retries, blocks after auth and quota errors."""
+    """One key ring, one ``httpx.Client``: GET with retries; a refused key hands over to the next one."""
 
     def __init__(
         self,
-        api_key: str | KeySource,
+        api_key: str | Sequence[str] | KeySource,
         options: OddsApiOptions,
         *,
+        store: FeedStore | None = None,
         http: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        self._used_keys: set[str] = set()  # every key sent, so none leaks through a server message
-        if isinstance(api_key, str):
-            if not api_key.strip():
-                raise ValueError("The Odds API needs an API key (ODDS_API_KEY)")
-            fixed = api_key
-            self._key_source: KeySource = lambda: fixed
-            self._used_keys.add(fixed)
-        else:
-            self._key_source = api_key
+        if isinstance(api_key, str) and not api_key.strip():
+            raise ValueError("The Odds API needs an API key (ODDS_API_KEY)")
+        self.store: FeedStore = store if store is not None else MemoryFeedStore()
+        self.keys = KeyRing(api_key, self.store)
+        if not callable(api_key):
+            self.keys.keys()  # a fixed key is known, so redacted, before it is ever sent
         self.options = options
         self.base_url = options.base_url.rstrip("/")
         self._timeout = httpx.Timeout(options.timeout_seconds, connect=min(options.timeout_seconds, 5.0))
@@ -165,10 +176,8 @@ class OddsApiClient:
         self._sleep = sleep
         self.clock = clock or _utc_now
         self._rng = rng or random.Random()
-        self._quota_remaining: int | None = None
-        self._auth_error: OddsApiAuthError | None = None
-        self._auth_failed_key: str | None = None
-        self._quota_blocked_until: datetime | None = None
+        self.last_quota = Quota()  # the last quota headers any answer carried
+        self.last_headers = Quota()  # the quota headers of the last answer (None where it had none)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={MASK})"
@@ -181,32 +190,37 @@ class OddsApiClient:
     @property
     def quota_remaining(self) -> int | None:
         """Credits left according to the last response, None before any response said."""
-        return self._quota_remaining
+        return self.last_quota.remaining
 
-    def refuse_if_blocked(self, now: datetime) -> None:
-        """Raise at once, without a request, while the key is refused or the credits are used up."""
-        if self._auth_error is not None:
-            if self._key_source() == self._auth_failed_key:
-                exc = self._auth_error
-                raise OddsApiAuthError(
-                    f"{exc.message} (refusing further calls with this key until the key changes)",
-                    error_code=exc.error_code,
-                    status=exc.status,
-                    sport=exc.sport,
-                )
-            self._auth_error = self._auth_failed_key = None  # a new key: try it
-        if self._quota_blocked_until is not None:
-            if now < self._quota_blocked_until:
-                raise OddsApiQuotaExhausted(
-                    "The Odds API OUT_OF_USAGE_CREDITS: usage credits used up, no calls until "
-                    f"{self._quota_blocked_until.isoformat()}",
-                    retry_at=self._quota_blocked_until,
-                    error_code="OUT_OF_USAGE_CREDITS",
-                )
-            self._quota_blocked_until = None
+    def refused_error(self, *, sport: str | None = None) -> OddsApiError:
+        """The error for a refresh that has no usable key: credits used up, or every key refused."""
+        refusals = self.keys.refusals()
+        if not refusals:
+            return OddsApiAuthError(
+                "The Odds API MISSING_KEY: no key configured "
+                "(ODDS_API_KEY, or fairedge keys rotate-odds-api)",
+                error_code="MISSING_KEY",
+                sport=sport,
+            )
+        reasons = {refusal.reason for _, refusal in refusals}
+        if reasons & QUOTA_CODES:
+            return OddsApiQuotaExhausted(
+                f"The Odds API OUT_OF_USAGE_CREDITS: the credits of every key ({len(refusals)}) are used up",
+                error_code="OUT_OF_USAGE_CREDITS",
+                status=401,
+                sport=sport,
+            )
+        code = refusals[0][1].reason
+        return OddsApiAuthError(
+            f"The Odds API {code}: every key was refused "
+            "(refusing further calls with this key until the key changes)",
+            error_code=code,
+            status=401,
+            sport=sport,
+        )
 
     def redact(self, text: str) -> str:
-        for key in self._used_keys:
+        for key in self.keys.seen:
             text = text.replace(key, MASK)
         return text
 
@@ -223,12 +237,29 @@ class OddsApiClient:
             action=action,
         )
 
-    def get(self, path: str, params: Mapping[str, str], *, sport: str | None) -> Any:
-        """GET ``path`` with retries; returns the decoded JSON or raises an :class:`OddsApiError`."""
+    def get(self, path: str, params: Mapping[str, str], *, sport: str | None, key: str | None = None) -> Any:
+        """GET ``path`` with retries; returns the decoded JSON or raises an :class:`OddsApiError`.
+
+        A key refused on the way (auth or credits) is marked and the call goes again at once with the next
+        key, when there is one. With ``key``, that key only, and a refusal marks nothing (the probe).
+        """
         max_attempts = self.options.max_attempts
-        for attempt in range(1, max_attempts + 1):
+        attempt = 1
+        while True:
             try:
-                return self._attempt(path, params, sport=sport, attempt=attempt)
+                return self._attempt(path, params, sport=sport, attempt=attempt, key=key)
+            except _KeyRefused as refused:
+                if self.keys.current() is None:
+                    raise refused.error from None
+                log.warning(
+                    "odds_api_key_switched",
+                    provider=PROVIDER,
+                    refused=key_ref(refused.key),
+                    error_code=refused.error.error_code,
+                    now_using=key_ref(self.keys.current() or ""),
+                    sport=sport,
+                )
+                continue
             except _Retryable as retry:
                 final = attempt >= max_attempts
                 emit = log.error if final else log.warning
@@ -254,7 +285,7 @@ class OddsApiClient:
                         sport=sport,
                     ) from None
                 self._sleep(self._backoff(attempt, retry.delay))
-        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+                attempt += 1
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         """Full jitter: uniform in (0, min(cap, base·2^(attempt−1))]; at least the server's Retry-After."""
@@ -266,21 +297,19 @@ class OddsApiClient:
         return delay
 
     def _key(self, *, sport: str | None, attempt: int) -> str:
-        key = self._key_source()
-        if not key or not key.strip():
-            raise self._terminal(
-                OddsApiAuthError,
-                "The Odds API MISSING_KEY: the key source gave no key",
-                status=None,
-                error_code="MISSING_KEY",
-                sport=sport,
-                attempt=attempt,
-            )
-        self._used_keys.add(key)
+        key = self.keys.current()
+        if key is None:
+            error = self.refused_error(sport=sport)
+            self.log_error("error", error, attempt=attempt, action="raise")
+            raise error
         return key
 
-    def _attempt(self, path: str, params: Mapping[str, str], *, sport: str | None, attempt: int) -> Any:
-        key = self._key(sport=sport, attempt=attempt)
+    def _attempt(
+        self, path: str, params: Mapping[str, str], *, sport: str | None, attempt: int, key: str | None
+    ) -> Any:
+        probing = key is not None
+        if key is None:
+            key = self._key(sport=sport, attempt=attempt)
         started = time.perf_counter()
         try:
             response = self._http.get(
@@ -305,17 +334,15 @@ class OddsApiClient:
             ) from None
 
         status = response.status_code
-        remaining = _header_int(response.headers, "x-requests-remaining")
-        if remaining is not None:
-            self._quota_remaining = remaining
+        quota = self._record_quota(response.headers)
         log.debug(
             "odds_api_request",
             provider=PROVIDER,
             sport=sport,
             path=path,
             status=status,
-            cost=_header_int(response.headers, "x-requests-last"),
-            remaining=remaining,
+            cost=quota.last,
+            remaining=quota.remaining,
             attempt=attempt,
             duration_ms=round((time.perf_counter() - started) * 1000, 1),
         )
@@ -327,8 +354,39 @@ class OddsApiClient:
                 raise _Retryable("invalid JSON", status=status, error_code=None, delay=None) from None
         code, server_message = _error_body(response)
         raise self._classify(
-            status, code, self.redact(server_message), response, key=key, sport=sport, attempt=attempt
+            status,
+            code,
+            self.redact(server_message),
+            response,
+            key=key,
+            sport=sport,
+            attempt=attempt,
+            probing=probing,
         )
+
+    @property
+    def last_call_cost(self) -> int | None:
+        """``x-requests-last`` of the last answer: what that call cost (None when it did not say)."""
+        return self.last_headers.last
+
+    def _record_quota(self, headers: httpx.Headers) -> Quota:
+        """The quota headers of this answer; the last known values stay when an answer carries none."""
+        remaining = _header_int(headers, "x-requests-remaining")
+        used = _header_int(headers, "x-requests-used")
+        last = _header_int(headers, "x-requests-last")
+        quota = Quota(remaining, used, last, self.clock())
+        self.last_headers = quota
+        if remaining is None and used is None and last is None:
+            return quota
+        self.last_quota = quota
+        for gauge, value in (
+            (metrics.ODDS_API_QUOTA_REMAINING, remaining),
+            (metrics.ODDS_API_QUOTA_USED, used),
+            (metrics.ODDS_API_QUOTA_LAST, last),
+        ):
+            if value is not None:
+                gauge.labels(provider=PROVIDER).set(value)
+        return quota
 
     def _classify(
         self,
@@ -340,29 +398,21 @@ class OddsApiClient:
         key: str,
         sport: str | None,
         attempt: int,
+        probing: bool,
     ) -> Exception:
-        """The exception for an error response (recording auth and quota blocks on the way)."""
+        """The exception for an error response (refusing the key on the way for auth and credits)."""
         where = f" for sport {sport}" if sport else ""
         label = code or f"HTTP {status}"
         text = f"The Odds API {label}{where}: {message}"
         if code in AUTH_CODES or (code is None and status in (401, 403)):
-            error = self._terminal(
+            auth = self._terminal(
                 OddsApiAuthError, text, status=status, error_code=code, sport=sport, attempt=attempt
             )
-            self._auth_error, self._auth_failed_key = error, key
-            return error
+            return auth if probing else self._refuse(key, code or "INVALID_KEY", auth)
         if code in QUOTA_CODES:
-            retry_at = self.clock() + timedelta(seconds=self.options.quota_backoff_seconds)
-            self._quota_blocked_until = retry_at
-            exc = OddsApiQuotaExhausted(
-                f"{text} (no calls until {retry_at.isoformat()})",
-                retry_at=retry_at,
-                error_code=code,
-                status=status,
-                sport=sport,
-            )
-            self.log_error("error", exc, attempt=attempt, action="stop_until_reset")
-            return exc
+            exhausted = OddsApiQuotaExhausted(text, error_code=code, status=status, sport=sport)
+            self.log_error("error", exhausted, attempt=attempt, action="key_out_of_credits")
+            return exhausted if probing else self._refuse(key, code or "OUT_OF_USAGE_CREDITS", exhausted)
         if code in RATE_LIMIT_CODES or (code is None and status == 429):
             return _Retryable(message, status=status, error_code=code, delay=_retry_after(response.headers))
         if code in NOT_FOUND_CODES or (code is None and status == 404):
@@ -372,6 +422,10 @@ class OddsApiClient:
         return self._terminal(
             OddsApiRequestError, text, status=status, error_code=code, sport=sport, attempt=attempt
         )
+
+    def _refuse(self, key: str, reason: str, error: OddsApiError) -> _KeyRefused:
+        self.keys.refuse(key, reason, self.clock())
+        return _KeyRefused(key, error)
 
     def _terminal(
         self,

@@ -5,9 +5,6 @@ Every message names the error code and the sport, never the key.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 __all__ = [
     "OddsApiAuthError",
     "OddsApiError",
@@ -41,11 +38,7 @@ class OddsApiAuthError(OddsApiError):
 
 
 class OddsApiQuotaExhausted(OddsApiError):
-    """The monthly credits are used up: no calls until ``retry_at``."""
-
-    def __init__(self, message: str, *, retry_at: datetime, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_at = retry_at
+    """The monthly credits of every key are used up: polling pauses until they are back."""
 
 
 class OddsApiUnavailable(OddsApiError):

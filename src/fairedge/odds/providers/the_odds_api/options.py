@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fairedge.odds.providers.the_odds_api.cadence import Cadence
+
 __all__ = ["DEFAULT_BASE_URL", "OddsApiOptions"]
 
 DEFAULT_BASE_URL = "https://api.the-odds-api.com/v4"
@@ -15,7 +17,9 @@ class OddsApiOptions:
 
     ``sports`` empty means the active sports without outrights from ``/sports``; listed ``bookmakers`` replace
     ``regions``. Retries: up to ``max_attempts`` per call, full-jitter backoff from ``backoff_seconds``
-    doubling up to ``max_backoff_seconds``. ``quota_backoff_seconds``: how long used-up credits stop calls.
+    doubling up to ``max_backoff_seconds``. ``cadence``: poll each sport on its own plan (``cadence.py``);
+    None polls every sport at every fetch. ``probe_seconds``: while every key is out of credits, how often
+    the free ``/sports`` call checks whether they are back (and at each reset of the credit month).
     """
 
     base_url: str = DEFAULT_BASE_URL
@@ -30,7 +34,8 @@ class OddsApiOptions:
     include_scores: bool = True
     scores_interval_seconds: float = 60.0
     sports_ttl_seconds: float = 3600.0
-    quota_backoff_seconds: float = 3600.0
+    probe_seconds: float = 3600.0
+    cadence: Cadence | None = None
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
