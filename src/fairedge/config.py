@@ -98,6 +98,35 @@ class Settings(BaseSettings):
     CELERY_RETRY_BACKOFF_SECONDS: float = Field(default=2.0, gt=0, le=30)  # first retry; doubles, jittered
     CELERY_HEARTBEAT_SECONDS: float = Field(default=5.0, gt=0, le=60)  # worker/beat heartbeats (TTL 3x)
 
+    # The Odds API feed (odds/feed.py; docs/operations.md, "Odds feed"): our own credit budget, each sport's
+    # cadence from its start times, the probe while out of credits, in-play markets. ODDS_API_KEY may list
+    # several keys (comma separated, first preferred): they seed the secrets store, where
+    # `fairedge keys rotate-odds-api` swaps them. Budgets: "none" for no budget of our own; the day budget,
+    # unset, is what is left of the month spread over the days left in it.
+    ODDS_API_CREDITS_PER_MONTH: int | None = Field(default=20_000, ge=0)
+    ODDS_API_CREDITS_PER_DAY: int | None = Field(default=None, ge=0)
+    ODDS_API_RESET_DAY: int = Field(default=1, ge=1, le=28)  # the day (UTC) the provider renews the credits
+    ODDS_API_PROBE_SECONDS: float = Field(default=3600.0, gt=0)  # out of credits: the free /sports probe
+    ODDS_CADENCE_PREMATCH_SECONDS: float = Field(default=60.0, gt=0)  # an event starts within ODDS_SOON_HOURS
+    ODDS_CADENCE_LIVE_SECONDS: float = Field(default=40.0, gt=0)  # events in play (ODDS_INPLAY_MARKETS set)
+    ODDS_CADENCE_IDLE_SECONDS: float = Field(default=600.0, gt=0)  # events, none starting soon
+    ODDS_SOON_HOURS: float = Field(default=6.0, gt=0)
+    ODDS_EVENTS_CHECK_SECONDS: float = Field(default=600.0, gt=0)  # each sport's free /events call
+    ODDS_SCORES_SECONDS: float = Field(default=300.0, gt=0)  # /scores (2 credits) per sport with games on
+    ODDS_INPLAY_MARKETS: CommaList = ()  # empty: started events are not polled for odds
+
+    @field_validator("ODDS_API_CREDITS_PER_MONTH", "ODDS_API_CREDITS_PER_DAY", mode="before")
+    @classmethod
+    def _none_is_no_budget(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip().lower() in ("", "none") else value
+
+    @field_validator("ODDS_INPLAY_MARKETS", mode="before")
+    @classmethod
+    def _split_inplay_markets(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
     @field_validator(
         "ODDS_SPORTS",
         "ODDS_REGIONS",

@@ -16,8 +16,15 @@ from fairedge.errors import ConfigurationError
 from fairedge.kit.timeutil import Clock, utcnow
 from fairedge.odds import tasks as odds_tasks
 from fairedge.odds.bookmakers import DEFAULT_SHARP_BOOKS, SharpBook, parse_sharp_books
+from fairedge.odds.feed_keys import StoredKeys
+from fairedge.odds.feed_store import DatabaseFeedStore
 from fairedge.odds.providers.base import OddsProvider
-from fairedge.odds.providers.factory import build_provider
+from fairedge.odds.providers.factory import (
+    build_odds_api_provider,
+    build_provider,
+    credit_limits,
+    env_keys,
+)
 from fairedge.opportunities import tasks as opportunity_tasks
 from fairedge.opportunities.scan import ScanConfig
 from fairedge.pricing.devig import METHODS
@@ -126,13 +133,37 @@ class Runtime:
         # Built on first use: the API process never needs one, and a stateful simulator must live as long
         # as the process that refreshes.
         if self._provider is None:
-            self._provider = build_provider(self.settings)
+            if self.settings.odds_provider == "the_odds_api":
+                self._provider = self._odds_api_provider()
+            else:
+                self._provider = build_provider(self.settings)
         return self._provider
+
+    def odds_api_keys(self) -> StoredKeys:
+        """The Odds API keys of the secrets store (every process reads the same; a rotation reaches all)."""
+        return StoredKeys(self.secrets)
+
+    def _odds_api_provider(self) -> OddsProvider:
+        """The Odds API with its keys from the secrets store (the environment's seed them) and the feed's
+        state (budget, plans, pause) in the database, shared by every process."""
+        keys = self.odds_api_keys()
+        keys.seed(env_keys(self.settings))
+        if not keys():
+            raise ConfigurationError(
+                "ODDS_PROVIDER=the_odds_api needs ODDS_API_KEY (or a key stored by "
+                "fairedge keys rotate-odds-api)"
+            )
+        store = DatabaseFeedStore(self.session_factory, credit_limits(self.settings))
+        return build_odds_api_provider(self.settings, keys=keys, store=store)
 
     def jobs(self) -> dict[str, Callable[[], Any]]:
         return {
             "tasks.odds_refresh": lambda: odds_tasks.odds_refresh(
-                self.session_factory, self.provider, self.sharp
+                self.session_factory,
+                self.provider,
+                self.sharp,
+                max_quote_age_seconds=self.settings.SCAN_MAX_QUOTE_AGE_SECONDS,
+                clock=self.clock,
             ),
             "tasks.ev_calculation": lambda: opportunity_tasks.ev_calculation(
                 self.session_factory, self.scan, self.clock

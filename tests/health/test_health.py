@@ -82,6 +82,7 @@ def test_redis_answering_is_healthy_everywhere(client_for: Callable[..., TestCli
         "redis": "healthy",
         "celery": "unhealthy",
         "scheduler": "disabled",
+        "odds_feed": "disabled",  # the simulator: no credits to watch
     }
     assert set(body) == {"status", "timestamp", "services", "version"}
     response = client.get("/health/redis")

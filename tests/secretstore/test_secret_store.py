@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -47,6 +48,20 @@ def test_a_rotation_reaches_another_process_without_a_restart(session_factory: s
     assert [v.kid for v in reader.valid("jwt_signing")] == [second.kid]
 
 
+def test_seed_stores_a_first_value_and_never_replaces_a_rotated_one(
+    session_factory: sessionmaker[Session],
+) -> None:
+    clock = FakeClock(T0)
+    store = _store(session_factory, clock, cache=0.0)
+    seeded = store.seed("odds_api_keys", "from-env-1")
+    assert seeded is not None and store.current("odds_api_keys") == seeded
+    assert store.seed("odds_api_keys", "from-env-1") is None  # a restart seeds nothing again
+    rotated = store.rotate("odds_api_keys", "rotated-2", grace=timedelta(0))
+    assert store.seed("odds_api_keys", "stale-env-value") is None
+    assert store.current("odds_api_keys") == rotated
+    assert [v.value for v in store.valid("odds_api_keys")] == ["rotated-2"]
+
+
 def test_an_unknown_kid_reloads_a_cached_store_at_once(session_factory: sessionmaker[Session]) -> None:
     clock = FakeClock(T0)
     writer, cached = _store(session_factory, clock), _store(session_factory, clock, cache=3600.0)
@@ -61,7 +76,7 @@ def test_racing_first_keys_do_not_retire_each_other(session_factory: sessionmake
     clock = FakeClock(T0)
     one, two = _store(session_factory, clock), _store(session_factory, clock)
     a = one.ensure_random("jwt_signing")
-    two._cache["jwt_signing"] = (0.0, [])  # it has not seen a yet
+    two._cache["jwt_signing"] = (time.monotonic(), [])  # it has not seen a yet (and its view is fresh)
     two._cache_seconds = 3600.0
     b = two.ensure_random("jwt_signing")
     assert a.kid != b.kid

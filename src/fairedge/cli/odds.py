@@ -33,7 +33,15 @@ def refresh_odds_command(
     with user_errors():
         runtime = Runtime.build(settings)
         try:
-            result = odds_tasks.odds_refresh(runtime.session_factory, runtime.provider, runtime.sharp)
+            result = odds_tasks.odds_refresh(
+                runtime.session_factory,
+                runtime.provider,
+                runtime.sharp,
+                max_quote_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS,
+                clock=runtime.clock,
+            )
+            if "paused" in result:
+                fail(f"{runtime.provider.name} is paused ({result['paused']}): see fairedge odds status", 1)
             typer.echo(
                 f"refreshed from {runtime.provider.name}: {result['events']} events, "
                 f"{result['quotes']} quotes, "

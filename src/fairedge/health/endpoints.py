@@ -19,9 +19,12 @@ from fairedge import __version__
 from fairedge.db.engine import pool_stats
 from fairedge.health.celery import CeleryHealth
 from fairedge.health.checks import HealthChecks
+from fairedge.health.odds_feed import health_service_status, odds_feed
+from fairedge.health.odds_feed import router as odds_feed_router
 from fairedge.kit.timeutil import utcnow
 
 router = APIRouter(tags=["health"])
+router.include_router(odds_feed_router)  # GET /health/odds-feed
 
 # One database check at a time from these endpoints: a burst of /health calls takes one pooled connection,
 # not the ones requests are admitted to (db/session.py).
@@ -74,6 +77,7 @@ async def health(request: Request) -> JSONResponse:
         "redis": (await _redis(checks))["status"],
         "celery": (await _celery(request))["status"],
         "scheduler": _scheduler_status(request),
+        "odds_feed": health_service_status(await odds_feed(request)),  # health/odds_feed.py
     }
     if services["database"] != "healthy":
         status = "unhealthy"

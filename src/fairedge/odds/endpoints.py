@@ -17,6 +17,7 @@ from fairedge.api_schemas import (
 )
 from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
 from fairedge.odds import service
+from fairedge.odds.closing_endpoints import router as closing_router
 from fairedge.odds.schemas import (
     BoardMarketOut,
     BoardOutcomeOut,
@@ -33,6 +34,7 @@ from fairedge.odds.schemas import (
 )
 
 router = APIRouter(prefix="/api", tags=["odds"], responses=UNAVAILABLE)
+router.include_router(closing_router)  # GET /api/events/{id}/closing (odds/closing_endpoints.py)
 
 EventId = Annotated[int, Path(ge=1, le=EVENT_ID_MAX, description="FairEdge event id.")]
 

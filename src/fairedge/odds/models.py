@@ -11,10 +11,11 @@ markets or bookmakers deletes their quotes first).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -126,3 +127,96 @@ class QuoteHistory(Base):
     superseded_at: Mapped[datetime]
 
     __mapper_args__ = {"primary_key": [market_id, bookmaker_id, first_seen]}  # noqa: RUF012
+
+
+# --- The Odds API feed: what it costs and how each sport is polled (odds/feed.py) ---------------------------
+
+
+class FeedSport(Base):
+    """A polled sport's plan (cadence and why) and its last successful refresh: what /health/odds-feed shows
+    and judges staleness by. Written by the process that polls; a sport no longer polled is deleted."""
+
+    __tablename__ = "odds_feed_sports"
+
+    sport_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(16))  # live | soon | idle | no_events
+    cadence_seconds: Mapped[float] = mapped_column(Float)  # planned, after the budget's stretch
+    base_cadence_seconds: Mapped[float] = mapped_column(Float)  # what the start times alone ask for
+    events_soon: Mapped[int] = mapped_column(Integer, default=0)
+    events_live: Mapped[int] = mapped_column(Integer, default=0)
+    next_commence: Mapped[datetime | None]
+    cycle_cost: Mapped[int] = mapped_column(Integer, default=0)  # credits one refresh costs at most
+    tracked_since: Mapped[datetime]
+    planned_at: Mapped[datetime]
+    last_refresh_at: Mapped[datetime | None]
+
+
+class FeedState(Base):
+    """The one row (``id`` 1) of the feed's shared state: pause, refused keys (by digest), quota headers."""
+
+    __tablename__ = "odds_feed_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paused_at: Mapped[datetime | None]
+    pause_reason: Mapped[str | None] = mapped_column(String(32))
+    last_probe_at: Mapped[datetime | None]
+    refused_keys: Mapped[dict[str, dict[str, str]]] = mapped_column(PortableJSON)  # digest → reason, at
+    quota_remaining: Mapped[int | None] = mapped_column(Integer)
+    quota_used: Mapped[int | None] = mapped_column(Integer)
+    quota_last: Mapped[int | None] = mapped_column(Integer)
+    quota_at: Mapped[datetime | None]
+
+
+class CreditSpend(Base):
+    """Credits spent per UTC day: the budget's ledger (a month is the sum of its days)."""
+
+    __tablename__ = "odds_api_credits"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    credits: Mapped[int] = mapped_column(Integer, default=0)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- Closing lines: captured from the stored history when an event starts (odds/closing.py) -----------------
+
+
+class ClosingCapture(Base):
+    """An event's closing lines were captured, for this start time (a postponed event is captured again)."""
+
+    __tablename__ = "closing_captures"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    commence_time: Mapped[datetime]
+    captured_at: Mapped[datetime]
+    quotes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ClosingQuote(Base):
+    """A book's last quote of a market before the event started: prices by outcome index, as the board's."""
+
+    __tablename__ = "closing_quotes"
+
+    market_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bookmaker_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    price_0: Mapped[float] = mapped_column(Float)
+    price_1: Mapped[float] = mapped_column(Float)
+    price_2: Mapped[float | None] = mapped_column(Float)
+    first_seen: Mapped[datetime]  # the fetch that first carried these prices
+    confirmed_at: Mapped[datetime]  # the last fetch before the start that still carried them
+
+
+class ClosingFairLine(Base):
+    """A market's fair line at the start, per devig method: from the sharp books' closing quotes (else the
+    consensus), as the scan would have priced it at that moment."""
+
+    __tablename__ = "closing_fair_lines"
+
+    market_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    method: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    prob_0: Mapped[float | None] = mapped_column(Float)
+    prob_1: Mapped[float | None] = mapped_column(Float)
+    prob_2: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(16))  # sharp | consensus | none
+    sharp_books: Mapped[list[str]] = mapped_column(PortableJSON)

@@ -142,3 +142,43 @@ class HistorySeriesOut(BaseModel):
 class EventHistoryOut(BaseModel):
     event_id: int
     series: list[HistorySeriesOut]
+
+
+class ClosingPriceOut(BaseModel):
+    bookmaker: str
+    price_decimal: float
+    price_american: float | None
+    is_best: bool
+    first_seen: datetime  # the first fetch that carried this price
+    confirmed_at: datetime  # the last fetch before the start that still carried it
+
+
+class ClosingOutcomeOut(BaseModel):
+    name: str
+    point: float | None
+    prices: list[ClosingPriceOut]
+    best_price: float | None
+    fair_prob: float | None
+    fair_odds_decimal: float | None
+    fair_odds_american: float | None
+
+
+class ClosingMarketOut(BaseModel):
+    market_id: int
+    market: str
+    period: str
+    point: float | None
+    player: str | None
+    fair_source: str
+    sharp_books: list[str]
+    outcomes: list[ClosingOutcomeOut]
+
+
+class EventClosingOut(BaseModel):
+    """The closing line: each book's last price before the start and the fair line at that moment.
+    ``captured_at`` is null (and ``markets`` empty) until the event has started and been captured."""
+
+    event: EventOut
+    devig_method: str
+    captured_at: datetime | None
+    markets: list[ClosingMarketOut]

@@ -19,7 +19,7 @@ from fairedge.odds.board import BookFacts, build_quotes, fair_lines
 from fairedge.odds.bookmakers import SharpBook
 from fairedge.odds.ingestion import IngestReport, ingest_snapshot
 from fairedge.odds.models import Bookmaker, Event, Sport
-from fairedge.odds.providers.base import OddsProvider
+from fairedge.odds.providers.base import FeedPaused, OddsProvider
 from fairedge.odds.quotes import outcome_point
 from fairedge.pricing.devig import METHODS
 from fairedge.pricing.fair import SOURCE_CONSENSUS, SOURCE_SHARP
@@ -31,11 +31,14 @@ def refresh_odds(session: Session, provider: OddsProvider, *, sharp: Sequence[Sh
     """Fetch one snapshot and store it in the caller's transaction.
 
     A provider failure is logged as ``odds_api_error`` and raised as ``UpstreamUnavailable``: stored odds
-    stay as they are (served, and visibly ageing) until a refresh succeeds.
+    stay as they are (served, and visibly ageing) until a refresh succeeds. A paused provider raises
+    ``FeedPaused`` as it is.
     """
     started = time.perf_counter()
     try:
         snapshot = provider.fetch()
+    except FeedPaused:
+        raise  # polling paused on purpose (out of credits): the job says so, it is not a failure
     except Exception as exc:
         reason = type(exc).__name__
         metrics.ODDS_FETCH_ERRORS.labels(provider=provider.name, reason=reason).inc()

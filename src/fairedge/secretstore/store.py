@@ -93,6 +93,15 @@ class SecretStore:
         log.info("secret_rotated", entry=name, kid=version.kid, previous_valid_seconds=grace.total_seconds())
         return version
 
+    def seed(self, name: str, value: str) -> SecretVersion | None:
+        """A first version from configuration (an environment variable) when ``name`` has no valid one; None
+        when it has: a value rotated in the store is never replaced by a stale environment at a restart."""
+        if self.current(name) is not None:
+            return None
+        version = self._add(name, value, retire_others_after=None)
+        log.info("secret_seeded", entry=name, kid=version.kid)
+        return version
+
     def ensure_random(self, name: str) -> SecretVersion:
         """The current version, or a first random one created now. Two processes racing both create one:
         neither retires the other, and the newer is used."""
