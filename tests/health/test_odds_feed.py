@@ -9,14 +9,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
-from conftest import make_settings, scratch_pg_database
+from conftest import make_settings
 from fairedge.app import create_app
-from fairedge.db import migrate
 from fairedge.db.engine import make_engine, make_session_factory
 from fairedge.odds.feed_store import DatabaseFeedStore
 from fairedge.odds.models import CreditSpend, FeedSport, FeedState
 from fairedge.odds.providers.the_odds_api.feed import CreditLimits, Quota, SportPlan, key_ref
 from fairedge.secretstore.models import SecretVersionRow
+from scratch_db import migrated_scratch
 
 KEY = "live-key-0123456789abcdef"
 
@@ -26,13 +26,7 @@ MakeClient = Callable[..., tuple[TestClient, DatabaseFeedStore]]
 @pytest.fixture(scope="module")
 def feed_database(db_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database of this module's own: the app's background probe shares no connection with the test."""
-    if db_backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('feed') / 'feed.db'}"
-        migrate.upgrade(url)
-        yield url
-        return
-    with scratch_pg_database("fairedge_feed") as url:
-        migrate.upgrade(url)
+    with migrated_scratch(db_backend, tmp_path_factory.mktemp("feed"), "fairedge_feed") as url:
         yield url
 
 

@@ -5,21 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from conftest import make_settings
-from factories import T0, FakeClock, book, event, h2h, snapshot
+from factories import T0, book, event, h2h, snapshot
 from fairedge.app import create_app
+from fairedge.db.engine import make_engine
 from fairedge.odds.closing import capture_closing_lines
 from fairedge.odds.ingestion import ingest_snapshot
 from fairedge.odds.models import Bookmaker, ClosingCapture, ClosingFairLine, ClosingQuote, Event
 from fairedge.pricing.devig import METHODS, devig
-from fairedge.runtime import Runtime
+from scratch_db import migrated_scratch
 
 START = T0 + timedelta(hours=6)  # the factories' events start then
 SEQUENCE = [  # (when, pinnacle, draftkings, fanduel): one refresh each; None: the book has no price
@@ -128,29 +130,29 @@ def test_a_postponed_event_is_captured_again_at_its_new_start(session: Session) 
 
 
 @pytest.fixture
-def client(
-    engine: Engine, session_factory: sessionmaker[Session], database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[TestClient]:
-    settings = make_settings(database_url)
-    runtime = Runtime.assemble(settings, engine, session_factory, clock=FakeClock(START + timedelta(hours=1)))
-    monkeypatch.setattr(runtime, "close", lambda: None)  # the session-scoped engine outlives the app
-    with TestClient(create_app(settings, runtime=runtime)) as c:
-        yield c
+def app_database(db_backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own: the app's background probe shares no connection with the test."""
+    with migrated_scratch(db_backend, tmp_path, "fairedge_closing") as url:
+        yield url
 
 
-def test_the_api_serves_the_closing_line_by_devig_method(
-    client: TestClient, session_factory: sessionmaker[Session]
-) -> None:
-    with session_factory() as session:
-        _record(session)
-        event_id = _event_id(session)
-        before = client.get(f"/api/events/{event_id}/closing")
-        capture_closing_lines(session, now=START + timedelta(minutes=15), max_age_seconds=900)
-        session.commit()
+def test_the_api_serves_the_closing_line_by_devig_method(app_database: str) -> None:
+    engine = make_engine(make_settings(app_database))
+    try:
+        with TestClient(create_app(make_settings(app_database))) as client:
+            with Session(engine) as session, session.begin():
+                _record(session)
+                event_id = _event_id(session)
+            before = client.get(f"/api/events/{event_id}/closing")
+            with Session(engine) as session, session.begin():
+                capture_closing_lines(session, now=START + timedelta(minutes=15), max_age_seconds=900)
+            body = client.get(f"/api/events/{event_id}/closing", params={"method": "power"}).json()
+            missing = client.get("/api/events/999999/closing")
+            refused = client.get(f"/api/events/{event_id}/closing", params={"method": "guess"})
+    finally:
+        engine.dispose()
     assert before.status_code == 200
     assert before.json()["captured_at"] is None and before.json()["markets"] == []
-
-    body = client.get(f"/api/events/{event_id}/closing", params={"method": "power"}).json()
 
     assert body["event"]["id"] == event_id and body["devig_method"] == "power"
     (market,) = body["markets"]
@@ -165,6 +167,5 @@ def test_the_api_serves_the_closing_line_by_devig_method(
     fair = devig(np.array(CLOSE["pinnacle"]), "power")
     assert (home["fair_prob"], away["fair_prob"]) == pytest.approx(tuple(fair))
     assert home["fair_odds_decimal"] == pytest.approx(1 / fair[0])
-    assert client.get("/api/events/999999/closing").status_code == 404
-    refused = client.get(f"/api/events/{event_id}/closing", params={"method": "guess"})
+    assert missing.status_code == 404
     assert refused.status_code == 422

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from fairedge.cli import db as db_commands
+from fairedge.cli import feed as feed_commands
 from fairedge.cli import keys as keys_commands
 from fairedge.cli import odds as odds_commands
 from fairedge.cli import users as users_commands
@@ -29,6 +30,8 @@ app.command("beat")(beat_command)
 register_price(app)
 app.command("refresh-odds")(odds_commands.refresh_odds_command)
 app.command("opportunities")(odds_commands.opportunities_command)
+app.command("backfill")(feed_commands.backfill_command)
+app.add_typer(feed_commands.app, name="odds")
 app.add_typer(db_commands.app, name="db")
 app.add_typer(users_commands.app, name="users")
 app.add_typer(keys_commands.app, name="keys")

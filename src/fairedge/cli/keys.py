@@ -1,12 +1,16 @@
-"""``fairedge keys rotate-jwt|list-jwt``: the JWT signing keys in the secrets store, by ``kid`` only.
+"""``fairedge keys rotate-jwt|list-jwt|rotate-odds-api``: keys in the secrets store, by ``kid`` or digest.
 
-A rotation adds a key that signs from now on; the older keys keep verifying until every token they signed
-has expired, so nobody is logged out. Key material is never printed: only kids and times.
+A JWT rotation adds a key that signs from now on; the older keys keep verifying until every token they
+signed has expired, so nobody is logged out. An Odds API rotation swaps the provider keys: every process
+uses the new ones from its next call, none restarts. Key material is never printed: only kids, digests
+and times.
 """
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,11 +18,13 @@ import typer
 from fairedge.cli.common import fail, load_settings
 from fairedge.cli.format import table
 from fairedge.cli.users import account_errors
+from fairedge.config import Settings
 from fairedge.secretstore.store import SecretVersion
 from fairedge.users.security import JWT_SECRET
 
 app = typer.Typer(
-    help="Signing keys: rotate and list the JWT keys (never their values).", no_args_is_help=True
+    help="Keys: rotate and list the JWT signing keys, swap The Odds API keys (never their values).",
+    no_args_is_help=True,
 )
 
 
@@ -88,3 +94,98 @@ def list_jwt() -> None:
 def _row(version: SecretVersion, *, signs: bool) -> tuple[str, str, str, str]:
     retires = "-" if version.retire_at is None else _utc(version.retire_at)
     return (version.kid, _utc(version.created_at), retires, "yes" if signs else "no")
+
+
+def _new_odds_api_keys(key_file: Path | None) -> tuple[str, ...]:
+    """From the file, else standard input when it is not a terminal, else a hidden prompt: never from
+    the command line, where the shell's history and ``ps`` would keep it."""
+    from fairedge.odds.feed_keys import parse_keys
+
+    if key_file is not None:
+        try:
+            text = key_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot read --key-file: {exc.strerror}")
+    elif not sys.stdin.isatty():
+        text = sys.stdin.read()
+    else:
+        text = typer.prompt("New The Odds API key(s), comma separated", hide_input=True)
+    keys = parse_keys(text)
+    if not keys:
+        fail("no key given: nothing was rotated")
+    return keys
+
+
+def _check_odds_api_keys(settings: Settings, keys: tuple[str, ...]) -> None:
+    """Each new key against the free /sports call: a key the provider refuses is never stored."""
+    from fairedge.odds.providers.factory import odds_api_options
+    from fairedge.odds.providers.the_odds_api import (
+        OddsApiAuthError,
+        OddsApiError,
+        OddsApiQuotaExhausted,
+    )
+    from fairedge.odds.providers.the_odds_api.client import OddsApiClient
+    from fairedge.odds.providers.the_odds_api.feed import key_ref
+
+    client = OddsApiClient(keys, odds_api_options(settings))
+    try:
+        for key in keys:
+            try:
+                client.get("/sports", {}, sport=None, key=key)
+            except OddsApiQuotaExhausted:
+                typer.echo(f"warning: key {key_ref(key)} is valid but its credits are used up", err=True)
+            except OddsApiAuthError as exc:
+                fail(f"The Odds API refuses key {key_ref(key)} ({exc.error_code}): nothing was rotated", 1)
+            except OddsApiError as exc:
+                fail(
+                    f"cannot check key {key_ref(key)}: {client.redact(exc.message)}; nothing was rotated "
+                    "(--no-check stores it unchecked)",
+                    1,
+                )
+    finally:
+        client.close()
+
+
+@app.command("rotate-odds-api")
+def rotate_odds_api(
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="Read the new key(s) from this file (one per line) instead of stdin or a prompt."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option(help="Try each new key with The Odds API's free /sports call before storing it.")
+    ] = True,
+    environment: Annotated[
+        str | None,
+        typer.Option(help="The deployment you mean to change; when given, it must equal ENVIRONMENT."),
+    ] = None,
+) -> None:
+    """Swap The Odds API key(s) of the running deployment: no restart, the next call uses the new key."""
+    from fairedge.odds.providers.the_odds_api.feed import key_ref
+    from fairedge.runtime import Runtime
+
+    settings = load_settings()
+    if environment is not None and environment != settings.ENVIRONMENT:
+        fail(
+            f"--environment {environment} does not match this deployment's ENVIRONMENT "
+            f"({settings.ENVIRONMENT}); nothing was rotated"
+        )
+    keys = _new_odds_api_keys(key_file)
+    if check:
+        _check_odds_api_keys(settings, keys)
+    with account_errors(settings):
+        runtime = Runtime.build(settings)
+        try:
+            stored = runtime.odds_api_keys()
+            before = stored()
+            version = stored.rotate(keys)
+        finally:
+            runtime.close()
+    refs = ", ".join(key_ref(k) for k in keys)
+    typer.echo(
+        f"The Odds API keys rotated ({settings.ENVIRONMENT}, version {version.kid}): {refs}; every process "
+        f"uses them from its next call (within {settings.SECRETS_CACHE_SECONDS:g} s), no restart"
+    )
+    retired = [key_ref(k) for k in before if k not in keys]
+    if retired:
+        typer.echo(f"retired: {', '.join(retired)}")
