@@ -29,6 +29,7 @@ from fairedge.errors import FairEdgeError
 from fairedge.health.board import BoardGauges
 from fairedge.health.checks import HealthChecks
 from fairedge.health.endpoints import router as health_router
+from fairedge.health.odds_feed import OddsFeed
 from fairedge.health.probe import HealthProbe
 from fairedge.kit.clientip import TrustedProxies
 from fairedge.observability.memory import MemoryWatch
@@ -138,7 +139,10 @@ def create_app(
         probe = HealthProbe(
             checks,
             settings.HEALTH_PROBE_SECONDS,
-            readings=(BoardGauges(runtime.session_factory, settings.odds_provider).read,),
+            readings=(
+                BoardGauges(runtime.session_factory, settings.odds_provider).read,
+                OddsFeed(settings, runtime.session_factory, runtime.odds_api_keys()).read,
+            ),
         )
         probe.start()
         # Started here, after gunicorn's fork: each worker watches its own memory.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 from sqlalchemy import delete
 
 from conftest import make_settings
@@ -101,3 +103,20 @@ def test_the_simulator_has_no_feed_to_watch(make_client: MakeClient) -> None:
     client, _store = make_client()
     assert client.get("/health/odds-feed").json()["status"] == "disabled"
     assert client.get("/health").json()["services"]["odds_feed"] == "disabled"
+
+
+def test_the_probe_exports_the_feed_gauges_with_nobody_calling_health(make_client: MakeClient) -> None:
+    _client, store = make_client(ODDS_API_KEY=KEY, HEALTH_PROBE_SECONDS=0.05)
+    now = datetime.now(UTC)
+    store.charge(now, 7, Quota(remaining=12_345, used=7, last=7, at=now))
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _gauge("fairedge_odds_api_quota_remaining") != 12_345:
+        time.sleep(0.05)
+    assert _gauge("fairedge_odds_api_quota_remaining") == 12_345  # written by another process, read here
+    assert _gauge("fairedge_odds_api_quota_last") == 7
+    assert REGISTRY.get_sample_value("fairedge_odds_feed_paused") == 0
+
+
+def _gauge(name: str) -> float | None:
+    return REGISTRY.get_sample_value(name, {"provider": "the_odds_api"})

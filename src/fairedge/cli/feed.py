@@ -51,6 +51,8 @@ def status_command(
 ) -> None:
     """The feed as /health/odds-feed shows it: budget, quota, keys, each sport's cadence and freshness."""
     settings = load_settings()
+    if settings.odds_provider != "the_odds_api":
+        fail(f"no The Odds API feed: the provider is {settings.odds_provider} (set ODDS_API_KEY)", 1)
     status = _feed_status(settings)
     if as_json:
         typer.echo(json.dumps(status, indent=2))
