@@ -471,7 +471,12 @@ def main() -> None:
     args = parser.parse_args()
     fake = FakeOddsApi(keys=dict.fromkeys(args.key or ["demo-key"], args.credits))
     fake.start(args.port)
-    print(f"fake The Odds API on {fake.url} (ODDS_API_BASE_URL), {len(fake.keys)} key(s); Ctrl-C stops it")
+    root = fake.url.removesuffix("/v4")
+    print(f"fake The Odds API on {root} (and {fake.url}), {len(fake.keys)} key(s); Ctrl-C stops it")
+    print(
+        f"run FairEdge on it:  ODDS_API_KEY={next(iter(fake.keys))} ODDS_API_BASE_URL={root} make run",
+        flush=True,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -250,3 +250,23 @@ def test_odds_status_prints_the_feed_by_key_digest_only(build: Build, tmp_path: 
     assert not [c for c in fake.calls if c.key == NEW]  # --no-check: stored without a call
     for result in (table, as_json, wrong, rotated):
         assert OLD not in result.output and NEW not in result.output
+
+
+def test_a_backfill_on_a_plan_without_history_stops_with_the_providers_reason(build: Build) -> None:
+    now = datetime.now(UTC)
+    with running(keys={OLD: 10_000}) as fake:
+        build(fake, ODDS_API_KEY=OLD)
+        fake.fail_next("/historical", 401, "HISTORICAL_UNAVAILABLE_ON_FREE_USAGE_PLAN")
+        start, end = (
+            f"{now - timedelta(hours=2):%Y-%m-%dT%H:%M}",
+            f"{now - timedelta(hours=1):%Y-%m-%dT%H:%M}",
+        )
+        result = runner.invoke(
+            app, ["backfill", "--sport", "basketball_nba", "--yes", "--from", start, "--to", end]
+        )
+
+    assert result.exit_code == 1
+    assert (
+        "backfill stopped" in result.output and "HISTORICAL_UNAVAILABLE_ON_FREE_USAGE_PLAN" in result.output
+    )
+    assert len(fake.calls_to("/historical")) == 1 and fake.used.get(OLD, 0) == 0  # refused: nothing charged

@@ -500,3 +500,10 @@ def test_a_historical_snapshot_costs_ten_times_and_is_refused_over_the_budget(
     with pytest.raises(OddsApiRequestError, match="over the budget"):
         provider.historical("basketball_nba", datetime(2026, 1, 15, 18, 7, tzinfo=UTC))
     assert history.call_count == 1
+
+
+def test_historical_odds_need_a_featured_market(api: respx.MockRouter, make: Make) -> None:
+    history = api.get("/historical/sports/basketball_nba/odds").mock(return_value=_odds())
+    with pytest.raises(OddsApiRequestError, match="featured markets only"):
+        make(markets=("player_points",)).historical("basketball_nba", NOW - timedelta(days=1))
+    assert history.call_count == 0

@@ -574,13 +574,20 @@ class TheOddsApiProvider:
         :class:`OddsApiRequestError` without a request)."""
         now = self._clock()
         self._api.keys.load()
+        featured = costs.split_markets(self.options.markets)[0]
+        if not featured:
+            raise OddsApiRequestError(
+                "The Odds API historical odds cover the featured markets only (h2h, spreads, totals…): "
+                "ODDS_MARKETS lists none",
+                sport=sport,
+            )
         cost = self.historical_cost()
         if not self._afford(cost, call="historical_odds", sport=sport, now=now):
             raise OddsApiRequestError(
                 f"The Odds API historical odds for {sport} at {_iso(at)}: {cost} credits are over the budget",
                 sport=sport,
             )
-        params = {**self._odds_params(costs.split_markets(self.options.markets)[0]), "date": _iso(at)}
+        params = {**self._odds_params(featured), "date": _iso(at)}
         try:
             payload = self._paid_get(
                 f"/historical/sports/{sport}/odds",
