@@ -115,5 +115,7 @@ def configure_logging(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        # Not cached: a logger bound on first use would keep this pipeline for good, and structlog's
+        # capture_logs (the tests) could no longer see its events; the lookup costs microseconds.
+        cache_logger_on_first_use=False,
     )
