@@ -24,6 +24,7 @@ from fairedge.api_schemas import ACCESS, error_body
 from fairedge.billing.access import get_access
 from fairedge.billing.endpoints import router as account_router
 from fairedge.config import Settings, get_settings
+from fairedge.db.engine import make_session_factory
 from fairedge.db.session import SessionGate
 from fairedge.errors import FairEdgeError
 from fairedge.health.board import BoardGauges
@@ -136,12 +137,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The probe's thread reads through connections of its own, never the requests' session factory
+        # (which tests bind to one connection: two threads on one connection break its transaction).
+        probe_sessions = make_session_factory(runtime.engine)
         probe = HealthProbe(
             checks,
             settings.HEALTH_PROBE_SECONDS,
             readings=(
-                BoardGauges(runtime.session_factory, settings.odds_provider).read,
-                OddsFeed(settings, runtime.session_factory, runtime.odds_api_keys()).read,
+                BoardGauges(probe_sessions, settings.odds_provider).read,
+                OddsFeed(settings, probe_sessions, runtime.odds_api_keys()).read,
             ),
         )
         probe.start()
