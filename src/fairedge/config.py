@@ -98,6 +98,14 @@ class Settings(BaseSettings):
     CELERY_RETRY_BACKOFF_SECONDS: float = Field(default=2.0, gt=0, le=30)  # first retry; doubles, jittered
     CELERY_HEARTBEAT_SECONDS: float = Field(default=5.0, gt=0, le=60)  # worker/beat heartbeats (TTL 3x)
 
+    # Cache of the opportunity list and event boards (cache/; docs/performance.md): Redis when REDIS_URL is
+    # set, else this process's memory. An entry ends at the next scan or when time changes its answer, and
+    # at the latest after CACHE_TTL_SECONDS (0 turns the cache off). CACHE_KEY_PREFIX: two deployments on one
+    # Redis. CACHE_MEMORY_MAX_MB bounds the embedded cache (least recently used entries go first).
+    CACHE_TTL_SECONDS: float = Field(default=60.0, ge=0, le=3600)
+    CACHE_KEY_PREFIX: str = ""
+    CACHE_MEMORY_MAX_MB: float = Field(default=64.0, gt=0)
+
     # The Odds API feed (odds/feed.py; docs/operations.md, "Odds feed"): our own credit budget, each sport's
     # cadence from its start times, the probe while out of credits, in-play markets. ODDS_API_KEY may list
     # several keys (comma separated, first preferred): they seed the secrets store, where

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairedge.cache import Cache
 from fairedge.config import Settings
 from fairedge.db.engine import make_engine, make_session_factory
 from fairedge.errors import ConfigurationError
@@ -83,6 +84,7 @@ class Runtime:
     limiter: RateLimiter
     secrets: SecretStore
     accounts: Accounts
+    cache: Cache
     _provider: OddsProvider | None = field(default=None, repr=False)
     clock: Clock = utcnow
 
@@ -124,6 +126,7 @@ class Runtime:
             limiter,
             secrets,
             accounts,
+            Cache.from_settings(settings),
             provider,
             clock=clock,
         )
@@ -166,10 +169,13 @@ class Runtime:
                 clock=self.clock,
             ),
             "tasks.ev_calculation": lambda: opportunity_tasks.ev_calculation(
-                self.session_factory, self.scan, self.clock
+                self.session_factory, self.scan, self.clock, self.cache
+            ),
+            "tasks.cache_warming": lambda: opportunity_tasks.cache_warming(
+                self.session_factory, self.settings, self.clock, self.cache
             ),
             "tasks.opportunity_expiry": lambda: opportunity_tasks.opportunity_expiry(
-                self.session_factory, self.scan, self.clock
+                self.session_factory, self.scan, self.clock, self.cache
             ),
             "tasks.odds_retention": lambda: odds_tasks.odds_retention(
                 self.session_factory, self.settings.PRICE_HISTORY_DAYS
@@ -187,4 +193,5 @@ class Runtime:
 
     def close(self) -> None:
         self.limiter.close()
+        self.cache.close()
         self.engine.dispose()

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from fairedge.cli import cache as cache_commands
 from fairedge.cli import db as db_commands
 from fairedge.cli import feed as feed_commands
 from fairedge.cli import keys as keys_commands
@@ -35,6 +36,7 @@ app.add_typer(feed_commands.app, name="odds")
 app.add_typer(db_commands.app, name="db")
 app.add_typer(users_commands.app, name="users")
 app.add_typer(keys_commands.app, name="keys")
+app.add_typer(cache_commands.app, name="cache")
 
 
 @app.command("version")

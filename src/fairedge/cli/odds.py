@@ -48,7 +48,9 @@ def refresh_odds_command(
                 f"{result['prices_changed']} prices changed, {result['rejected']} rejected"
             )
             if scan:
-                found = opportunity_tasks.ev_calculation(runtime.session_factory, runtime.scan, runtime.clock)
+                found = opportunity_tasks.ev_calculation(
+                    runtime.session_factory, runtime.scan, runtime.clock, runtime.cache
+                )
                 typer.echo(f"scan: {found['found']} ({found['seconds']:.3f}s)")
         finally:
             runtime.close()

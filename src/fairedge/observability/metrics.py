@@ -148,6 +148,20 @@ PROCESS_RESIDENT_MEMORY = Gauge(
     multiprocess_mode="livemax",
 )
 
+# Cache of the read paths (cache/). `view` is one of a fixed set (opportunities, event_odds); a miss says why:
+# absent (not stored for the board's version), expired (time changed the answer), unavailable (Redis out),
+# off (CACHE_TTL_SECONDS=0). Hit ratio: hits / (hits + misses).
+CACHE_HITS = Counter("fairedge_cache_hits_total", "Answers served from the cache.", ["view"])
+CACHE_MISSES = Counter(
+    "fairedge_cache_misses_total", "Answers computed because the cache had none.", ["view", "reason"]
+)
+CACHE_ERRORS = Counter("fairedge_cache_errors_total", "Failed calls to the cache's Redis.", ["reason"])
+CACHE_AVAILABLE = Gauge(
+    "fairedge_cache_available",
+    "1 while the cache's storage answers, 0 during an outage (of any live process).",
+    multiprocess_mode="livemin",
+)
+
 # The Odds API feed (odds/providers/the_odds_api/, odds/feed.py): the provider's quota headers of the last
 # answer, our own credit budget left, what the budget skipped, and whether polling is paused (out of credits).
 # Set by the process that polls, and from the database by every API process's /health/odds-feed.

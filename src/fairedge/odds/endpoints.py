@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from fairedge.api_schemas import (
     EVENT_ID_MAX,
@@ -15,14 +15,12 @@ from fairedge.api_schemas import (
     Timestamp,
     invalid,
 )
+from fairedge.cache.http import CacheDep, json_response
 from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
-from fairedge.odds import service
+from fairedge.odds import event_board, service
 from fairedge.odds.closing_endpoints import router as closing_router
 from fairedge.odds.schemas import (
-    BoardMarketOut,
-    BoardOutcomeOut,
     BookmakerOut,
-    BookPrice,
     EventBoardOut,
     EventHistoryOut,
     EventOut,
@@ -76,60 +74,27 @@ def list_events(
 
 
 @router.get("/events/{event_id}/odds", response_model=EventBoardOut, responses=NOT_FOUND | invalid())
-def get_event_odds(
+async def get_event_odds(
+    cache: CacheDep,
     session: SessionDep,
+    response: Response,
     settings: SettingsDep,
     now: NowDep,
     event_id: EventId,
     method: Annotated[DevigMethod, Query(description="Devig method for the fair line.")] = DevigMethod(
         "shin"
     ),
-) -> EventBoardOut:
-    event, sport, markets = service.event_board(
+) -> Response:
+    # Async: a cached answer costs no worker thread; the bytes are the documented EventBoardOut.
+    body = await event_board.serve(
+        cache,
         session,
         event_id,
         method=method.value,
         now=now,
         max_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS,
     )
-    return EventBoardOut(
-        event=EventOut.build(event, sport),
-        devig_method=method.value,
-        markets=[
-            BoardMarketOut(
-                market_id=m.market_id,
-                market=m.key,
-                period=m.period,
-                point=m.point,
-                player=m.player or None,
-                fair_source=m.fair_source,
-                sharp_books=m.sharp_books,
-                updated=m.updated,
-                outcomes=[
-                    BoardOutcomeOut(
-                        name=o.name,
-                        point=o.point,
-                        best_price=o.best_price,
-                        best_bookmakers=o.best_bookmakers,
-                        fair_prob=o.fair_prob,
-                        fair_odds_decimal=1.0 / o.fair_prob if o.fair_prob else None,
-                        fair_odds_american=american(1.0 / o.fair_prob) if o.fair_prob else None,
-                        prices=[
-                            BookPrice(
-                                bookmaker=book,
-                                price_decimal=price,
-                                price_american=american(price),
-                                is_best=price == o.best_price,
-                            )
-                            for book, price in sorted(o.prices.items(), key=lambda kv: (-kv[1], kv[0]))
-                        ],
-                    )
-                    for o in m.outcomes
-                ],
-            )
-            for m in markets
-        ],
-    )
+    return json_response(body, response)
 
 
 @router.get("/events/{event_id}/history", response_model=EventHistoryOut, responses=NOT_FOUND | invalid())

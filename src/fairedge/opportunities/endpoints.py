@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from fairedge.api_schemas import (
     ACCESS,
@@ -19,8 +19,9 @@ from fairedge.api_schemas import (
     invalid,
 )
 from fairedge.billing.access import AccessDep
+from fairedge.cache.http import CacheDep, json_response
 from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
-from fairedge.opportunities import schemas, service
+from fairedge.opportunities import listing, schemas, service
 from fairedge.opportunities.schemas import OpportunityOut, OpportunityPage
 from fairedge.opportunities.service import OpportunityFilter
 
@@ -44,8 +45,10 @@ WITHHELD: Responses = {
         "deployment computes (SCAN_DEVIG_METHODS; details list them)"
     ),
 )
-def list_opportunities(
+async def list_opportunities(
+    cache: CacheDep,
     session: SessionDep,
+    response: Response,
     settings: SettingsDep,
     access: AccessDep,
     page: PageDep,
@@ -75,7 +78,9 @@ def list_opportunities(
     event_id: Annotated[int | None, Query(ge=1, le=EVENT_ID_MAX)] = None,
     sort: Literal["ev", "profit_margin", "start_time", "age", "first_seen"] = "ev",
     include_ended: bool = False,
-) -> OpportunityPage:
+) -> Response:
+    # Async: a cached answer costs no worker thread; only a miss queries, in one, with the request's
+    # session. The bytes are the documented OpportunityPage (listing.py builds them to that schema).
     chosen = service.choose_method(method.value if method else None, settings.SCAN_DEVIG_METHODS)
     filters = OpportunityFilter(
         kinds=tuple(dict.fromkeys(kind or ())),
@@ -90,21 +95,11 @@ def list_opportunities(
         event_id=event_id,
         include_ended=include_ended,
     )
-    found = service.list_opportunities(
-        session,
-        filters,
-        access.plan,
-        now=now,
-        max_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS,
-        sort=sort,
-        offset=page.offset,
-        limit=page.limit,
+    query = listing.ListQuery.build(filters, access.plan, sort=sort, offset=page.offset, limit=page.limit)
+    body = await listing.serve(
+        cache, session, query, now=now, max_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS
     )
-    return OpportunityPage(
-        items=[schemas.build(o, e, s, now) for o, e, s in found.rows],
-        page=page.meta(found.total),
-        hidden=schemas.Hidden.build(found.plan, found.withheld),
-    )
+    return json_response(body, response)
 
 
 @router.get("/{opportunity_id}", response_model=OpportunityOut, responses=NOT_FOUND | WITHHELD | invalid())

@@ -13,7 +13,9 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     ColumnElement,
+    Row,
     Select,
+    Text,
     any_,
     bindparam,
     case,
@@ -342,19 +344,51 @@ def _plan_terms(ent: Entitlement) -> list[tuple[Reason, ColumnElement[bool]]]:
     return terms
 
 
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Opportunities matching a filter, counted by the first plan rule that withholds them (those the plan
+    shows under ``SHOWN``), with the instants that bound how long the counts hold as time passes."""
+
+    counts: dict[str, int]
+    first_start: datetime | None = None  # the earliest start of their events
+    oldest_confirmed: datetime | None = None  # the oldest confirmation of their quotes
+    first_delayed: datetime | None = None  # the earliest first_seen of those the plan's delay withholds
+
+
 def count_by_reason(
     session: Session, f: OpportunityFilter, ent: Entitlement, *, now: datetime, max_age_seconds: float
-) -> dict[str, int]:
+) -> Tally:
     """Opportunities matching ``f``, counted by the first plan rule that withholds them, in one grouped
-    query; those the plan shows count under ``SHOWN``."""
+    query."""
+    bounds = (
+        Opportunity.commence_time.label("starts"),
+        Opportunity.confirmed_at.label("confirmed"),
+        Opportunity.first_seen.label("seen"),
+    )
     terms = _plan_terms(ent)
     if not terms:
-        total = session.execute(_filtered(session, f, now, max_age_seconds, func.count())).scalar_one()
-        return {SHOWN: int(total)}
+        inner = _filtered(session, f, now, max_age_seconds, *bounds).subquery()
+        total, starts, confirmed = session.execute(
+            select(func.count(), func.min(inner.c.starts), func.min(inner.c.confirmed))
+        ).one()
+        return Tally({SHOWN: int(total)}, starts, confirmed)
     reason = case(*((~condition, literal(name)) for name, condition in terms), else_=literal(SHOWN))
-    inner = _filtered(session, f, now, max_age_seconds, reason.label("reason")).subquery()
-    rows = session.execute(select(inner.c.reason, func.count()).group_by(inner.c.reason)).all()
-    return {str(name): int(n) for name, n in rows}
+    inner = _filtered(session, f, now, max_age_seconds, reason.label("reason"), *bounds).subquery()
+    rows = session.execute(
+        select(
+            inner.c.reason,
+            func.count(),
+            func.min(inner.c.starts),
+            func.min(inner.c.confirmed),
+            func.min(inner.c.seen),
+        ).group_by(inner.c.reason)
+    ).all()
+    return Tally(
+        {str(name): int(n) for name, n, *_ in rows},
+        min((row[2] for row in rows), default=None),
+        min((row[3] for row in rows), default=None),
+        next((row[4] for row in rows if row[0] == "delay"), None),
+    )
 
 
 def list_visible(
@@ -373,6 +407,62 @@ def list_visible(
     stmt = stmt.where(*(condition for _, condition in _plan_terms(ent)))
     rows = session.execute(stmt.order_by(*SORTS[sort]).offset(offset).limit(limit)).all()
     return [(o, e, s) for o, e, s in rows]
+
+
+# The list as the API serves it, as plain columns: no ORM objects (identity map, attribute state) for a page.
+PAGE_COLUMNS = (
+    Opportunity.id,
+    Opportunity.kind,
+    Opportunity.active,
+    Opportunity.market_key,
+    Opportunity.period,
+    cast(Opportunity.legs, Text).label("legs"),  # JSON text, parsed by the caller (orjson)
+    Opportunity.ev,
+    Opportunity.fair_prob,
+    Opportunity.kelly_fraction,
+    Opportunity.hold,
+    Opportunity.devig_method,
+    Opportunity.fair_source,
+    cast(Opportunity.sharp_books, Text).label("sharp_books"),
+    Opportunity.profit_margin,
+    Opportunity.hit_probability,
+    Opportunity.max_loss,
+    Opportunity.window_low,
+    Opportunity.window_high,
+    Opportunity.axis,
+    Opportunity.confirmed_at,
+    Opportunity.book_updated_at,
+    Opportunity.first_seen,
+    Opportunity.last_seen,
+    Opportunity.ended_at,
+    Opportunity.end_reason,
+    Event.id.label("event_id"),
+    Event.home_team,
+    Event.away_team,
+    Event.commence_time,
+    Event.status,
+    Sport.group_name,
+    Sport.key.label("sport_key"),
+    Sport.title.label("sport_title"),
+)
+
+
+def list_page(
+    session: Session,
+    f: OpportunityFilter,
+    ent: Entitlement,
+    *,
+    now: datetime,
+    max_age_seconds: float,
+    sort: str,
+    offset: int,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """One page of the opportunities matching ``f`` that the plan shows (the cap aside), in one query of
+    ``PAGE_COLUMNS``."""
+    stmt = _filtered(session, f, now, max_age_seconds, *PAGE_COLUMNS)
+    stmt = stmt.where(*(condition for _, condition in _plan_terms(ent)))
+    return session.execute(stmt.order_by(*SORTS[sort]).offset(offset).limit(limit)).all()
 
 
 def get_opportunity(session: Session, opportunity_id: int) -> tuple[Opportunity, Event, Sport] | None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from fairedge.billing.plans import Plan
@@ -253,10 +254,8 @@ def list_opportunities(
     """
     check_filter(f)
     ent = Entitlement(plan, now)
-    counts = repository.count_by_reason(session, f, ent, now=now, max_age_seconds=max_age_seconds)
-    shown = counts.pop(repository.SHOWN, 0)
-    total = shown if ent.max_results is None else min(shown, ent.max_results)
-    counts["cap"] = shown - total
+    tally = repository.count_by_reason(session, f, ent, now=now, max_age_seconds=max_age_seconds)
+    total, withheld = _capped(ent, tally)
     rows = []
     if offset < total:
         rows = repository.list_visible(
@@ -269,7 +268,70 @@ def list_opportunities(
             offset=offset,
             limit=min(limit, total - offset),
         )
-    return OpportunityList(rows=rows, total=total, withheld=ent.summary(counts), plan=plan.name)
+    return OpportunityList(rows=rows, total=total, withheld=withheld, plan=plan.name)
+
+
+def _capped(ent: Entitlement, tally: repository.Tally) -> tuple[int, list[Withheld]]:
+    """The total a plan shows across every page (its cap applied), and what it withheld, by reason."""
+    counts = dict(tally.counts)
+    shown = counts.pop(repository.SHOWN, 0)
+    total = shown if ent.max_results is None else min(shown, ent.max_results)
+    counts["cap"] = shown - total
+    return total, ent.summary(counts)
+
+
+@dataclass(slots=True)
+class OpportunityPage:
+    """One page as the API serves it: plain rows of ``repository.PAGE_COLUMNS``, and until when it holds."""
+
+    rows: Sequence[Row[Any]]
+    total: int
+    withheld: list[Withheld]
+    plan: str
+    holds_until: datetime | None  # the first instant time changes the answer; None: only a new scan does
+
+
+def list_page(
+    session: Session,
+    f: OpportunityFilter,
+    plan: Plan,
+    *,
+    now: datetime,
+    max_age_seconds: float,
+    sort: str,
+    offset: int,
+    limit: int,
+) -> OpportunityPage:
+    """As :func:`list_opportunities`, in plain rows, with the instant the answer stops holding as time
+    passes: an opportunity's event starts or its quotes pass an age limit (it leaves), or a delayed one
+    reaches the plan's delay (it shows). Until then only a scan or the expiry job changes it."""
+    check_filter(f)
+    ent = Entitlement(plan, now)
+    tally = repository.count_by_reason(session, f, ent, now=now, max_age_seconds=max_age_seconds)
+    total, withheld = _capped(ent, tally)
+    rows: Sequence[Row[Any]] = []
+    if offset < total:
+        rows = repository.list_page(
+            session,
+            f,
+            ent,
+            now=now,
+            max_age_seconds=max_age_seconds,
+            sort=sort,
+            offset=offset,
+            limit=min(limit, total - offset),
+        )
+    changes = []
+    if not f.include_ended:  # only live opportunities are listed: they leave at the start or when stale
+        changes.append(tally.first_start)
+        if tally.oldest_confirmed is not None:
+            changes.append(tally.oldest_confirmed + timedelta(seconds=max_age_seconds))
+    if f.max_age_seconds is not None and tally.oldest_confirmed is not None:
+        changes.append(tally.oldest_confirmed + timedelta(seconds=f.max_age_seconds))
+    if tally.first_delayed is not None:
+        changes.append(tally.first_delayed + timedelta(seconds=plan.delay_seconds))
+    holds_until = min((c for c in changes if c is not None), default=None)
+    return OpportunityPage(rows, total, withheld, plan.name, holds_until)
 
 
 def get_opportunity(

@@ -26,7 +26,10 @@ class Periodic:
 
 def schedule(odds_refresh_seconds: float) -> tuple[Periodic, ...]:
     return (
-        Periodic("tasks.odds_refresh", odds_refresh_seconds, then=("tasks.ev_calculation",)),
+        # The scan retires the cached lists; cache_warming stores the ones asked for most again.
+        Periodic(
+            "tasks.odds_refresh", odds_refresh_seconds, then=("tasks.ev_calculation", "tasks.cache_warming")
+        ),
         # Its own timer: stale and started opportunities are withdrawn even while refreshes fail.
         Periodic("tasks.opportunity_expiry", EXPIRY_SECONDS),
         Periodic("tasks.odds_retention", 3600.0, then=("tasks.opportunity_retention",)),
