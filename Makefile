@@ -11,9 +11,9 @@ export UV_PYTHON_DOWNLOADS := never
 
 # Each of these packages must keep this share of its statements and branches covered by the tests.
 COVERAGE_FLOOR := 90
-COVERAGE_PACKAGES := pricing odds opportunities users ratelimit billing secretstore
+COVERAGE_PACKAGES := pricing odds opportunities users ratelimit billing secretstore cache
 
-.PHONY: install run test lint format typecheck imports pytest bench migrate clean
+.PHONY: install run test lint format typecheck imports pytest bench bench-api migrate clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -63,6 +63,12 @@ test: lint typecheck imports pytest
 
 bench: install
 	$(BIN)/python -m bench
+
+# The cached /api/opportunities beside hello world, served the same way (gunicorn, uvicorn workers), by wrk.
+bench-api: install
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } \
+		|| { echo "wrk is missing and apt-get could not install it (try: sudo apt-get install wrk)"; exit 1; }
+	$(BIN)/python -m bench.api
 
 clean:
 	rm -rf .venv .tools var .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*

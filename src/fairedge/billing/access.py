@@ -10,8 +10,10 @@ requests), or the client IP for anonymous requests. Responses carry ``RateLimit-
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request, Response
 
 from fairedge.billing.plans import Plan, effective_plan, plan_named
@@ -44,7 +46,7 @@ async def get_limiter(request: Request) -> RateLimiter:
 LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
 
 
-def get_access(
+async def get_access(
     response: Response,
     settings: SettingsDep,
     caller: CallerDep,
@@ -75,7 +77,9 @@ def get_access(
         )
     metrics.API_REQUESTS_BY_PLAN.labels(plan=access.plan.name).inc()
     if access.plan.rate_limit is not None:
-        decision: RateDecision = limiter.hit("api", access.rate_identity, access.plan.rate_limit)
+        # Async: only a rate-limited plan waits on Redis, in a worker thread (no plan, no thread).
+        hit = partial(limiter.hit, "api", access.rate_identity, access.plan.rate_limit)
+        decision: RateDecision = await anyio.to_thread.run_sync(hit)
         response.headers.update(decision.headers())
     return access
 

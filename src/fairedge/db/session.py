@@ -79,6 +79,9 @@ class SessionGate:
         await self._finish(session, commit=True)
 
     async def _finish(self, session: Session, *, commit: bool) -> None:
+        if not session.in_transaction():  # never used (a cached answer): nothing to end, no thread needed
+            session.close()
+            return
         # Shielded: the permit must not come back while the session still holds its connection.
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(_close, session, commit, limiter=self._threads)

@@ -8,8 +8,10 @@ administration) takes a logged-in session, so a leaked key cannot mint more keys
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 
+import anyio
 import structlog
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
@@ -50,7 +52,7 @@ bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=Fals
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def _resolve_caller(
+async def _resolve_caller(
     session: SessionDep,
     accounts: AccountsDep,
     client_ip: ClientIpDep,
@@ -58,15 +60,17 @@ def _resolve_caller(
     bearer: Annotated[str | None, Depends(bearer_scheme)],
     header_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Caller:
+    # Async: a request without credentials costs no worker thread; a credential is checked in one.
     credential = (header_key or bearer or "").strip() or None
     if credential is None:
         return Caller()
     if is_api_key(credential):
-        identity = service.identify_by_api_key(session, credential, client_ip=client_ip, now=now)
+        identify = partial(service.identify_by_api_key, session, credential, client_ip=client_ip, now=now)
     else:
-        identity = service.identify_by_access_token(
-            session, accounts, credential, client_ip=client_ip, now=now
+        identify = partial(
+            service.identify_by_access_token, session, accounts, credential, client_ip=client_ip, now=now
         )
+    identity = await anyio.to_thread.run_sync(identify)
     return Caller(identity.user, identity.api_key, identity.granted_plan)
 
 
