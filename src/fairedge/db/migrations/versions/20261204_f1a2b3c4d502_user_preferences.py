@@ -1,0 +1,25 @@
+"""User preferences for the web app (issue 9).
+
+Placeholder in the migration chain, filled in by the work that owns it.
+
+Revision ID: f1a2b3c4d502
+Revises: f1a2b3c4d501
+Create Date: 2026-12-04 09:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "f1a2b3c4d502"
+down_revision: str | None = "f1a2b3c4d501"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
