@@ -85,6 +85,37 @@ class Settings(BaseSettings):
     STRIPE_WEBHOOK_SECRET: SecretStr | None = None
     STRIPE_API_BASE: str = "https://api.stripe.com"
 
+    # Stripe billing (billing/; docs/operations.md, "Billing"). No STRIPE_SECRET_KEY: billing is off, no call
+    # is made. STRIPE_WEBHOOK_SECRET seeds the secrets store (`fairedge billing rotate-webhook-secret` swaps
+    # it). STRIPE_PRICES: "pro:price_…,elite:fairedge_elite_monthly" (a price id or a lookup key per plan);
+    # a subscription's plan is its price's metadata.tier, else this mapping. The URLs default to PUBLIC_URL's
+    # plan page. A failed renewal keeps the plan STRIPE_GRACE_DAYS after the first failure.
+    STRIPE_PRICES: CommaList = ()
+    STRIPE_SUCCESS_URL: str | None = None
+    STRIPE_CANCEL_URL: str | None = None
+    STRIPE_PORTAL_RETURN_URL: str | None = None
+    STRIPE_GRACE_DAYS: float = Field(default=7.0, ge=0, le=60)
+    STRIPE_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=80)
+
+    @field_validator("STRIPE_PRICES", mode="before")
+    @classmethod
+    def _split_stripe_prices(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator(
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "STRIPE_SUCCESS_URL",
+        "STRIPE_CANCEL_URL",
+        "STRIPE_PORTAL_RETURN_URL",
+        mode="before",
+    )
+    @classmethod
+    def _stripe_empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
     # API processes and their signals (`fairedge serve`, /metrics, logs): docs/operations.md.
     WEB_CONCURRENCY: int | None = Field(default=None, ge=1)  # API worker processes; unset: from the cores
     HEALTH_PROBE_SECONDS: float = Field(default=15.0, gt=0)  # health, pool and board gauges refreshed
