@@ -123,7 +123,8 @@ def _populate_old_shape(url: str) -> None:
 def test_opportunities_of_a_populated_database_keep_their_meaning(empty_url: str) -> None:
     migrate.upgrade(empty_url, "93905fefb17f")
     _populate_old_shape(empty_url)
-    migrate.upgrade(empty_url, "a1f0c3d2e001")
+    # Read through today's model: up to the revision that last changed the table (its data is a1f0c3d2e001's).
+    migrate.upgrade(empty_url, "f1a2b3c4d501")
     engine = create_engine(normalise_url(empty_url))
     with Session(engine) as session:
         found = {o.kind: o for o in session.scalars(select(Opportunity))}

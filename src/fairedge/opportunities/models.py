@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairedge.db.base import Base, BigIntId
@@ -81,3 +81,6 @@ class Opportunity(Base):
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(16))  # gone | stale | started
     scan_count: Mapped[int] = mapped_column(Integer, default=1)
+    # A stable hash of the served values (the found columns but the two instants): the scan tells an
+    # opportunity whose values changed from one only confirmed again (the live stream's updated/confirmed).
+    digest: Mapped[int | None] = mapped_column(BigInteger)

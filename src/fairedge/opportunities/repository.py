@@ -3,8 +3,9 @@ plan shows it."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -66,15 +67,31 @@ FOUND_COLUMNS = (
     "confirmed_at",
     "book_updated_at",
 )
-LIFE_COLUMNS = ("active", "first_seen", "last_seen", "ended_at", "end_reason", "scan_count")
+LIFE_COLUMNS = ("active", "first_seen", "last_seen", "ended_at", "end_reason", "scan_count", "digest")
 JSON_COLUMNS = frozenset({"legs", "sharp_books"})
 
 
 @dataclass(slots=True)
 class ReplaceStats:
+    """What a scan changed, counted and by id (the live stream's change log entry)."""
+
     inserted: int = 0
-    updated: int = 0
+    updated: int = 0  # found again (whether or not their values changed)
     closed: int = 0
+    opened: list[int] = field(default_factory=list)  # new rows
+    changed: list[int] = field(default_factory=list)  # found again with other values (digest differs)
+    confirmed: list[tuple[int, datetime]] = field(default_factory=list)  # same values, newer confirmed_at
+    ended: list[tuple[int, str]] = field(default_factory=list)  # (id, end_reason)
+
+
+VALUE_COLUMNS = len(FOUND_COLUMNS) - 2  # the served values: every found column but the two instants (last)
+
+
+def digest(row: tuple[Any, ...]) -> int:
+    """A stable signed 64-bit hash of a found row's served values (``VALUE_COLUMNS``), as stored in
+    ``opportunities.digest``: equal digests, equal values (the instants aside)."""
+    raw = hashlib.blake2b(orjson.dumps(row[:VALUE_COLUMNS]), digest_size=8).digest()
+    return int.from_bytes(raw, "big", signed=True)
 
 
 def _dialect(session: Session) -> str:
@@ -115,33 +132,57 @@ def replace_active(
     """
     conn = session.connection()
     found = conn.execute(
-        select(Opportunity.key, Opportunity.id, Opportunity.first_seen, Opportunity.scan_count).where(
-            Opportunity.active
-        )
+        select(
+            Opportunity.key,
+            Opportunity.id,
+            Opportunity.first_seen,
+            Opportunity.scan_count,
+            Opportunity.digest,
+            Opportunity.confirmed_at,
+        ).where(Opportunity.active)
     )
-    active = {key: (oid, first_seen, count) for key, oid, first_seen, count in found.all()}
+    active = {
+        key: (oid, first_seen, count, dig, conf) for key, oid, first_seen, count, dig, conf in found.all()
+    }
     incoming = {row[0] for row in rows}
-    gone = [oid for key, (oid, _, _) in active.items() if key not in incoming]
+    gone = [previous[0] for key, previous in active.items() if key not in incoming]
+    stats = ReplaceStats(closed=len(gone))
     for batch in _id_batches(session, gone):
-        conn.execute(
+        ended = conn.execute(
             update(Opportunity)
             .where(_ids_in(session, batch))
             .values(active=False, ended_at=now, end_reason=end_reason(max_age_seconds, now))
+            .returning(Opportunity.id, Opportunity.end_reason)
         )
+        stats.ended.extend((oid, str(reason)) for oid, reason in ended.all())
     again: list[tuple[Any, ...]] = []
     new: list[tuple[Any, ...]] = []
     for row in rows:
         previous = active.get(row[0])
+        dig = digest(row)
         if previous is None:
-            new.append((*row, True, now, now, None, None, 1))
-        else:
-            oid, first_seen, count = previous
-            again.append((oid, *row, True, first_seen, now, None, None, count + 1))
+            new.append((*row, True, now, now, None, None, 1, dig))
+            continue
+        oid, first_seen, count, old_digest, old_confirmed = previous
+        again.append((oid, *row, True, first_seen, now, None, None, count + 1, dig))
+        if dig != old_digest:
+            stats.changed.append(oid)
+        elif row[-2] != old_confirmed:  # confirmed_at: FOUND_COLUMNS' last but one
+            stats.confirmed.append((oid, row[-2]))
     for batch in _id_batches(session, [row[0] for row in again]):
         conn.execute(delete(Opportunity).where(_ids_in(session, batch)))
     _insert(session, ("id", *FOUND_COLUMNS, *LIFE_COLUMNS), again)
     _insert(session, (*FOUND_COLUMNS, *LIFE_COLUMNS), new)
-    return ReplaceStats(inserted=len(new), updated=len(again), closed=len(gone))
+    if new:  # their ids, given by the insert: new rows are the only ones first seen now in their first scan
+        stats.opened = list(
+            conn.execute(
+                select(Opportunity.id).where(
+                    Opportunity.active, Opportunity.first_seen == now, Opportunity.scan_count == 1
+                )
+            ).scalars()
+        )
+    stats.inserted, stats.updated = len(new), len(again)
+    return stats
 
 
 def _insert(session: Session, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
@@ -213,10 +254,11 @@ def _sqlite_values(name: str, values: Sequence[Any]) -> list[Any]:
     return out
 
 
-def end_expired(session: Session, now: datetime, *, max_age_seconds: float) -> dict[str, int]:
-    """End active opportunities whose event has started or whose quotes are older than the limit."""
+def end_expired(session: Session, now: datetime, *, max_age_seconds: float) -> list[tuple[int, str]]:
+    """End active opportunities whose event has started or whose quotes are older than the limit; the
+    ended ones as (id, reason)."""
     stale_before = now - timedelta(seconds=max_age_seconds)
-    counts = {}
+    ended: list[tuple[int, str]] = []
     for reason, condition in (
         ("started", Opportunity.commence_time <= now),
         ("stale", Opportunity.confirmed_at < stale_before),
@@ -225,9 +267,10 @@ def end_expired(session: Session, now: datetime, *, max_age_seconds: float) -> d
             update(Opportunity)
             .where(Opportunity.active, condition)
             .values(active=False, ended_at=now, end_reason=reason)
+            .returning(Opportunity.id)
         )
-        counts[reason] = result.rowcount
-    return counts
+        ended.extend((oid, reason) for oid in result.scalars())
+    return ended
 
 
 def prune(session: Session, cutoff: datetime) -> int:
@@ -319,6 +362,48 @@ def _filtered(
     if f.event_id is not None:
         stmt = stmt.where(Opportunity.event_id == f.event_id)
     return stmt
+
+
+def matches(
+    f: OpportunityFilter, row: Any, now: datetime, max_age_seconds: float, *, live: bool = True
+) -> bool:
+    """:func:`_filtered`'s conditions on one row of ``PAGE_COLUMNS`` (the live stream's filter): the same
+    meaning, term by term, as the SQL above. ``live=False`` leaves out what time changes (an ended row's
+    scope)."""
+    if live and not f.include_ended:
+        if not row.active or row.commence_time <= now:
+            return False
+        if row.confirmed_at < now - timedelta(seconds=max_age_seconds):
+            return False
+    if f.kinds and row.kind not in f.kinds:
+        return False
+    if f.sport and not (
+        row.group_name.lower() == f.sport.lower() or row.sport_key.startswith(f.sport.lower() + "_")
+    ):
+        return False
+    if f.league and not (row.sport_key == f.league or row.sport_title.lower() == f.league.lower()):
+        return False
+    if f.market and row.market_key != f.market:
+        return False
+    if f.bookmaker and not any(leg.get("bookmaker") == f.bookmaker for leg in orjson.loads(row.legs)):
+        return False
+    if f.min_ev is not None and row.kind != "arbitrage" and (row.ev is None or row.ev < f.min_ev):
+        return False
+    if (
+        f.min_profit_margin is not None
+        and row.kind == "arbitrage"
+        and (row.profit_margin is None or row.profit_margin < f.min_profit_margin)
+    ):
+        return False
+    if (
+        live
+        and f.max_age_seconds is not None
+        and row.confirmed_at < now - timedelta(seconds=f.max_age_seconds)
+    ):
+        return False
+    if f.method and row.kind != "arbitrage" and row.devig_method != f.method:
+        return False
+    return f.event_id is None or row.event_id == f.event_id
 
 
 def _plan_terms(ent: Entitlement) -> list[tuple[Reason, ColumnElement[bool]]]:
@@ -463,6 +548,35 @@ def list_page(
     stmt = _filtered(session, f, now, max_age_seconds, *PAGE_COLUMNS)
     stmt = stmt.where(*(condition for _, condition in _plan_terms(ent)))
     return session.execute(stmt.order_by(*SORTS[sort]).offset(offset).limit(limit)).all()
+
+
+def rows_by_ids(session: Session, ids: Sequence[int]) -> list[Row[Any]]:
+    """The ``PAGE_COLUMNS`` of the given opportunities (the live stream's changed rows), in one query per
+    batch."""
+    found: list[Row[Any]] = []
+    for batch in _id_batches(session, ids):
+        found.extend(
+            session.execute(
+                select(*PAGE_COLUMNS)
+                .join(Event, Event.id == Opportunity.event_id)
+                .join(Sport, Sport.id == Event.sport_id)
+                .where(_ids_in(session, batch))
+            ).all()
+        )
+    return found
+
+
+def list_delayed(
+    session: Session, f: OpportunityFilter, ent: Entitlement, *, now: datetime, max_age_seconds: float
+) -> Sequence[Row[Any]]:
+    """The ``PAGE_COLUMNS`` of the opportunities matching ``f`` that the plan withholds for its delay only
+    (the live stream opens them when the delay is over)."""
+    seen_by = ent.seen_by
+    if seen_by is None:
+        return []
+    stmt = _filtered(session, f, now, max_age_seconds, *PAGE_COLUMNS)
+    stmt = stmt.where(*(condition for reason, condition in _plan_terms(ent) if reason != "delay"))
+    return session.execute(stmt.where(Opportunity.first_seen > seen_by)).all()
 
 
 def get_opportunity(session: Session, opportunity_id: int) -> tuple[Opportunity, Event, Sport] | None:

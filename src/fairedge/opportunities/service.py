@@ -47,6 +47,7 @@ class ScanReport:
     updated: int
     closed: int
     seconds: float
+    changes: repository.ReplaceStats  # by id: what the live stream sends
 
 
 def run_scan(session: Session, config: ScanConfig, *, now: datetime) -> ScanReport:
@@ -96,6 +97,7 @@ def _run_scan(session: Session, config: ScanConfig, now: datetime) -> ScanReport
         updated=stats.updated,
         closed=stats.closed,
         seconds=time.perf_counter() - started,
+        changes=stats,
     )
     log.info(
         "scan_completed",
@@ -187,13 +189,25 @@ def _name(market: odds.MarketInfo, index: int) -> str:
     return f"{market.player} {name}" if market.player else name
 
 
-def expire(session: Session, *, now: datetime, max_age_seconds: float) -> dict[str, int]:
+def withdraw_expired(session: Session, *, now: datetime, max_age_seconds: float) -> list[tuple[int, str]]:
     """Withdraw active opportunities whose event started or whose quotes went stale, on a timer: true
-    whether or not refreshes succeed."""
-    counts = repository.end_expired(session, now, max_age_seconds=max_age_seconds)
-    if any(counts.values()):
-        log.info("opportunities_expired", **counts)
+    whether or not refreshes succeed. The withdrawn as (id, reason)."""
+    ended = repository.end_expired(session, now, max_age_seconds=max_age_seconds)
+    if ended:
+        log.info("opportunities_expired", **expiry_counts(ended))
+    return ended
+
+
+def expiry_counts(ended: Sequence[tuple[int, str]]) -> dict[str, int]:
+    counts = {"started": 0, "stale": 0}
+    for _, reason in ended:
+        counts[reason] += 1
     return counts
+
+
+def expire(session: Session, *, now: datetime, max_age_seconds: float) -> dict[str, int]:
+    """:func:`withdraw_expired`, counted by reason."""
+    return expiry_counts(withdraw_expired(session, now=now, max_age_seconds=max_age_seconds))
 
 
 def prune_history(session: Session, *, days: float, now: datetime) -> int:
