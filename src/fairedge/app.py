@@ -22,7 +22,9 @@ from starlette.routing import compile_path
 from fairedge import __version__
 from fairedge.api_schemas import ACCESS, error_body
 from fairedge.billing.access import get_access
+from fairedge.billing.billing_endpoints import router as billing_router
 from fairedge.billing.endpoints import router as account_router
+from fairedge.billing.subscriptions import SubscriptionGauges
 from fairedge.config import Settings, get_settings
 from fairedge.db.engine import make_session_factory
 from fairedge.db.session import SessionGate
@@ -146,6 +148,7 @@ def create_app(
             readings=(
                 BoardGauges(probe_sessions, settings.odds_provider).read,
                 OddsFeed(settings, probe_sessions, runtime.odds_api_keys()).read,
+                SubscriptionGauges(probe_sessions, settings, runtime.clock).read,
             ),
         )
         probe.start()
@@ -209,6 +212,7 @@ def create_app(
     app.include_router(opportunities_router, dependencies=plan_checked, responses=ACCESS)
     app.include_router(auth_router)  # throttled per IP and account inside (login, reset)
     app.include_router(account_router)
+    app.include_router(billing_router)  # plan page (access checked inside); Stripe's webhook (signed)
     app.include_router(admin_router, dependencies=plan_checked, responses=ACCESS)
 
     registry = _metrics_registry()

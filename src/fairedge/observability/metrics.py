@@ -201,3 +201,26 @@ ODDS_FEED_STALE_SPORTS = Gauge(
     "Sports whose last refresh is older than their staleness limit (/health/odds-feed).",
     multiprocess_mode="mostrecent",
 )
+
+# Stripe billing (billing/). Subscriptions per plan and status, counted from the database by every API
+# process's health probe (billing/subscriptions.py), whichever process received the webhooks: status is
+# Stripe's, except a past_due subscription beyond its grace period (STRIPE_GRACE_DAYS), counted as `lapsed`;
+# plan is pro, elite or unknown (a price FairEdge cannot place). Active vs churned: status active|trialing vs
+# canceled. Webhook events by type (the handled six, else other) and outcome (applied, duplicate, stale,
+# unlinked, unknown, ignored, rejected); Stripe API calls that failed.
+SUBSCRIPTIONS = Gauge(
+    "fairedge_subscriptions",
+    "Stripe subscriptions by plan and status (past_due beyond the grace period: lapsed).",
+    ["plan", "status"],
+    multiprocess_mode="mostrecent",
+)
+STRIPE_WEBHOOK_EVENTS = Counter(
+    "fairedge_stripe_webhook_events_total",
+    "Stripe webhook deliveries, by event type and outcome.",
+    ["type", "outcome"],
+)
+STRIPE_API_ERRORS = Counter(
+    "fairedge_stripe_api_errors_total",
+    "Stripe API calls that failed, by call and error type.",
+    ["call", "error"],
+)
