@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from fairedge import __version__
+from fairedge.alerts.endpoints import router as alerts_router
 from fairedge.api_schemas import ACCESS, error_body
 from fairedge.billing.access import get_access
 from fairedge.billing.billing_endpoints import router as billing_router
@@ -212,6 +213,7 @@ def create_app(
     app.include_router(opportunities_router, dependencies=plan_checked, responses=ACCESS)
     app.include_router(auth_router)  # throttled per IP and account inside (login, reset)
     app.include_router(account_router)
+    app.include_router(alerts_router, responses=ACCESS)  # the owner's alerts; plan and rate limit inside
     app.include_router(billing_router)  # plan page (access checked inside); Stripe's webhook (signed)
     app.include_router(admin_router, dependencies=plan_checked, responses=ACCESS)
 

@@ -154,6 +154,28 @@ class Settings(BaseSettings):
     ODDS_SCORES_SECONDS: float = Field(default=300.0, gt=0)  # /scores (2 credits) per sport with games on
     ODDS_INPLAY_MARKETS: CommaList = ()  # empty: started events are not polled for odds
 
+    # Alerts (alerts/; docs/operations.md, "Alerts"): tasks.alert_delivery posts each alert's new matches to
+    # its webhook, ALERT_WEBHOOK_TIMEOUT_SECONDS per call; a failed post is retried after
+    # ALERT_RETRY_BACKOFF_SECONDS (doubling, jittered) up to ALERT_MAX_ATTEMPTS times; ALERT_PAUSE_AFTER_FAILURES
+    # failures in a row pause the alert. In production a webhook must be https to a public address (checked
+    # after DNS too); ALERT_WEBHOOK_ALLOWED_NETWORKS (CIDRs, comma separated) exempts an internal relay.
+    ALERT_WEBHOOK_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0, le=30)
+    ALERT_MAX_ATTEMPTS: int = Field(default=5, ge=1, le=20)
+    ALERT_RETRY_BACKOFF_SECONDS: float = Field(default=30.0, gt=0, le=3600)
+    ALERT_PAUSE_AFTER_FAILURES: int = Field(default=10, ge=1, le=1000)
+    ALERT_WEBHOOK_ALLOWED_NETWORKS: CommaList = ()
+
+    @field_validator("ALERT_WEBHOOK_ALLOWED_NETWORKS", mode="before")
+    @classmethod
+    def _alert_allowed_networks(cls, value: object) -> object:
+        import ipaddress  # only this setting needs it
+
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        for network in value if isinstance(value, tuple | list) else ():
+            ipaddress.ip_network(network, strict=False)  # a typo stops the start (ValueError)
+        return value
+
     @field_validator("ODDS_API_CREDITS_PER_MONTH", "ODDS_API_CREDITS_PER_DAY", mode="before")
     @classmethod
     def _none_is_no_budget(cls, value: object) -> object:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from fairedge.alerts import tasks as alert_tasks
 from fairedge.cache import Cache
 from fairedge.config import Settings
 from fairedge.db.engine import make_engine, make_session_factory
@@ -185,6 +186,9 @@ class Runtime:
             ),
             "tasks.user_cleanup": lambda: user_tasks.user_cleanup(
                 self.session_factory, self.settings, self.secrets, self.clock
+            ),
+            "tasks.alert_delivery": lambda: alert_tasks.alert_delivery(
+                self.session_factory, self.settings, self.clock
             ),
         }
 

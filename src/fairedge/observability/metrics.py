@@ -224,3 +224,21 @@ STRIPE_API_ERRORS = Counter(
     "Stripe API calls that failed, by call and error type.",
     ["call", "error"],
 )
+
+
+# Alerts (alerts/): new matches queued, webhook posts by outcome and their latency, alerts paused (by their
+# owner, after failures in a row, or a URL the SSRF guard refuses at send time), alerts by status (from the
+# database by the delivery job).
+ALERT_MATCHES = Counter("fairedge_alert_matches_total", "Opportunities queued for an alert's webhook.")
+ALERT_DELIVERIES = Counter(
+    "fairedge_alert_deliveries_total",
+    "Alert webhook posts by outcome: delivered, retry (failed, will be retried), failed (out of attempts).",
+    ["status"],
+)
+ALERT_WEBHOOK_SECONDS = Histogram(
+    "fairedge_alert_webhook_seconds", "Time an alert webhook took to answer.", buckets=LATENCY_BUCKETS
+)
+ALERTS_PAUSED = Counter(
+    "fairedge_alerts_paused_total", "Alerts paused, by cause: owner, failures, unsafe.", ["cause"]
+)
+ALERTS = Gauge("fairedge_alerts", "Saved alerts by status.", ["status"], multiprocess_mode="mostrecent")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 EXPIRY_SECONDS = 5.0
+ALERT_DELIVERY_SECONDS = 15.0
 
 Queue = Literal["ingest", "compute", "maintenance"]
 QUEUES: tuple[Queue, ...] = ("ingest", "compute", "maintenance")
@@ -27,11 +28,16 @@ class Periodic:
 def schedule(odds_refresh_seconds: float) -> tuple[Periodic, ...]:
     return (
         # The scan retires the cached lists; cache_warming stores the ones asked for most again.
+        # Alerts last: a failing follower ends a chain, and alerts must not hold back cache warming.
         Periodic(
-            "tasks.odds_refresh", odds_refresh_seconds, then=("tasks.ev_calculation", "tasks.cache_warming")
+            "tasks.odds_refresh",
+            odds_refresh_seconds,
+            then=("tasks.ev_calculation", "tasks.cache_warming", "tasks.alert_delivery"),
         ),
         # Its own timer: stale and started opportunities are withdrawn even while refreshes fail.
         Periodic("tasks.opportunity_expiry", EXPIRY_SECONDS),
+        # Its own timer too: a delayed plan's matches and retries fall due between scans.
+        Periodic("tasks.alert_delivery", ALERT_DELIVERY_SECONDS),
         Periodic("tasks.odds_retention", 3600.0, then=("tasks.opportunity_retention",)),
         Periodic("tasks.user_cleanup", 86_400.0),
     )
@@ -58,4 +64,5 @@ JOBS: dict[str, JobSpec] = {
     "tasks.opportunity_retention": JobSpec("maintenance", 270.0, 300.0),
     "tasks.user_cleanup": JobSpec("maintenance", 25.0, 30.0),  # guide: cleanup < 30 s
     "tasks.retry_failed": JobSpec("maintenance", 25.0, 30.0),
+    "tasks.alert_delivery": JobSpec("compute", 100.0, 120.0),  # posts stop after 60 s
 }

@@ -1,0 +1,456 @@
+"""Alert rules: saved filters per user (capped by plan), matching new opportunities as the owner's plan
+shows them, and the delivery bookkeeping (retries with backoff, pausing a failing webhook).
+
+Matching is the opportunity list's own: each alert's filter is an ``OpportunityFilter`` run through
+``opportunities.service.list_opportunities`` under the owner's effective plan (kinds, markets, sports and the
+delay, from ``billing``), so an alert fires for exactly what ``GET /api/opportunities`` with the same
+parameters would show its owner, at the moment it shows it: a delayed plan's alert fires once the delay has
+passed. The plan's cap on results does not apply (it bounds a list, not a stream of new ones).
+
+New means first seen after the alert's watermark. The watermark starts at what the owner could already see
+when the alert was saved (or resumed): ``now`` minus the plan's delay; each run moves it to the newest
+``first_seen`` it matched. The unique (alert, opportunity) delivery row is the guarantee of one send per
+alert; the watermark keeps each run to the newest page of the list.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.orm import Session
+
+from fairedge.alerts import delivery, repository
+from fairedge.alerts.delivery import SendResult, WebhookSender
+from fairedge.alerts.models import Alert, AlertDelivery
+from fairedge.alerts.ssrf import WebhookPolicy, mask_url
+from fairedge.billing.plans import Plan
+from fairedge.billing.service import plans_of
+from fairedge.config import Settings
+from fairedge.errors import InvalidInput, NotFound, PlanLimitReached
+from fairedge.observability import metrics
+from fairedge.opportunities import schemas as opportunity_schemas
+from fairedge.opportunities import service as opportunities
+from fairedge.opportunities.service import OpportunityFilter
+
+log = structlog.get_logger(__name__)
+
+# Alerts a user may keep, by plan (paused ones count too).
+ALERT_LIMITS: dict[str, int] = {"free": 2, "pro": 20, "elite": 100, "local": 100}
+PAGE = 200  # opportunities read per list query while looking for new ones
+MAX_BACKOFF_SECONDS = 3600.0
+
+
+def alert_limit(plan: Plan) -> int:
+    return ALERT_LIMITS.get(plan.name, ALERT_LIMITS["free"])
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFilter:
+    """A saved filter, in the terms of ``GET /api/opportunities`` (``bookmakers``: any leg at any of these
+    books, each as the list's ``bookmaker``; empty: any book)."""
+
+    kinds: tuple[str, ...] = ()
+    sport: str | None = None
+    league: str | None = None
+    market: str | None = None
+    bookmakers: tuple[str, ...] = ()
+    min_ev: float | None = None
+    min_profit_margin: float | None = None
+    method: str | None = None
+
+    @classmethod
+    def of(cls, alert: Alert) -> AlertFilter:
+        return cls(
+            kinds=tuple(alert.kinds),
+            sport=alert.sport,
+            league=alert.league,
+            market=alert.market,
+            bookmakers=tuple(alert.bookmakers),
+            min_ev=alert.min_ev,
+            min_profit_margin=alert.min_profit_margin,
+            method=alert.method,
+        )
+
+    def queries(self, methods: Sequence[str]) -> list[OpportunityFilter]:
+        """The list queries this filter is: one per bookmaker (one for any book), measured against the
+        chosen devig method or the deployment's first, as the list is."""
+        method = opportunities.choose_method(self.method, methods)
+        return [
+            OpportunityFilter(
+                kinds=self.kinds,
+                sport=self.sport,
+                league=self.league,
+                market=self.market,
+                bookmaker=book,
+                min_ev=self.min_ev,
+                min_profit_margin=self.min_profit_margin,
+                method=method,
+            )
+            for book in (self.bookmakers or (None,))
+        ]
+
+    def check(self, methods: Sequence[str]) -> None:
+        """Refused as the list refuses it: a rate filter for none of the kinds, an uncomputed method."""
+        for query in self.queries(methods):
+            opportunities.check_filter(query)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertInput:
+    name: str
+    channel: str
+    webhook_url: str
+    filter: AlertFilter
+
+
+def _watermark(plan: Plan, now: datetime) -> datetime:
+    """What the owner can already see at ``now``: opportunities first seen up to here are not new."""
+    return now - timedelta(seconds=plan.delay_seconds)
+
+
+def create_alert(
+    session: Session,
+    user_id: int,
+    plan: Plan,
+    data: AlertInput,
+    *,
+    policy: WebhookPolicy,
+    methods: Sequence[str],
+    now: datetime,
+) -> Alert:
+    count = repository.count_of_user(session, user_id)
+    limit = alert_limit(plan)
+    if count >= limit:
+        raise PlanLimitReached(
+            f"the {plan.title} plan keeps at most {limit} alerts; delete one or upgrade",
+            details={"plan": plan.name, "allowed": limit, "alerts": count},
+        )
+    data.filter.check(methods)
+    policy.check_before_save(data.webhook_url)
+    f = data.filter
+    alert = repository.add(
+        session,
+        Alert(
+            user_id=user_id,
+            name=data.name,
+            status="active",
+            channel=data.channel,
+            webhook_url=data.webhook_url,
+            kinds=list(f.kinds),
+            sport=f.sport,
+            league=f.league,
+            market=f.market,
+            bookmakers=list(f.bookmakers),
+            min_ev=f.min_ev,
+            min_profit_margin=f.min_profit_margin,
+            method=f.method,
+            watermark=_watermark(plan, now),
+            consecutive_failures=0,
+            created_at=now,
+            updated_at=now,
+        ),
+    )
+    log.info("alert_created", alert_id=alert.id, channel=alert.channel, webhook=mask_url(alert.webhook_url))
+    return alert
+
+
+def list_alerts(session: Session, user_id: int) -> Sequence[Alert]:
+    return repository.of_user(session, user_id)
+
+
+def get_alert(session: Session, user_id: int, alert_id: int) -> Alert:
+    """The user's own alert; another user's is as absent as one that does not exist."""
+    alert = repository.get(session, alert_id)
+    if alert is None or alert.user_id != user_id:
+        raise NotFound(f"alert {alert_id} not found")
+    return alert
+
+
+FILTER_FIELDS = ("kinds", "sport", "league", "market", "bookmakers", "min_ev", "min_profit_margin", "method")
+
+
+def update_alert(
+    session: Session,
+    user_id: int,
+    alert_id: int,
+    changes: Mapping[str, Any],
+    *,
+    policy: WebhookPolicy,
+    methods: Sequence[str],
+    now: datetime,
+) -> Alert:
+    """Apply ``changes`` (only the fields sent); the filter is checked whole, a new URL as at creation."""
+    alert = get_alert(session, user_id, alert_id)
+    current = AlertFilter.of(alert)
+    given: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in changes.items() if k in FILTER_FIELDS
+    }
+    merged = replace(current, **given)
+    merged.check(methods)
+    if "webhook_url" in changes:
+        policy.check_before_save(changes["webhook_url"])
+        alert.webhook_url = changes["webhook_url"]
+    for name in ("name", "channel"):
+        if name in changes:
+            setattr(alert, name, changes[name])
+    for name in FILTER_FIELDS:
+        value = getattr(merged, name)
+        setattr(alert, name, list(value) if isinstance(value, tuple) else value)
+    alert.updated_at = now
+    session.flush()
+    return alert
+
+
+def delete_alert(session: Session, user_id: int, alert_id: int) -> None:
+    repository.delete(session, get_alert(session, user_id, alert_id))
+
+
+def _pause(session: Session, alert: Alert, reason: str, now: datetime, *, cause: str) -> None:
+    alert.status = "paused"
+    alert.paused_reason = reason
+    alert.paused_at = now
+    alert.updated_at = now
+    session.flush()
+    cancelled = repository.cancel_pending(session, alert.id, f"alert paused: {reason}")
+    metrics.ALERTS_PAUSED.labels(cause=cause).inc()
+    log.info("alert_paused", alert_id=alert.id, cause=cause, reason=reason, cancelled=cancelled)
+
+
+def pause_alert(session: Session, user_id: int, alert_id: int, *, now: datetime) -> Alert:
+    alert = get_alert(session, user_id, alert_id)
+    if alert.status != "paused":
+        _pause(session, alert, "paused by its owner", now, cause="owner")
+    return alert
+
+
+def resume_alert(session: Session, user_id: int, alert_id: int, plan: Plan, *, now: datetime) -> Alert:
+    """Active again, from now on: what appeared while it was paused is not sent (it is mostly gone)."""
+    alert = get_alert(session, user_id, alert_id)
+    if alert.status == "paused":
+        alert.status = "active"
+        alert.paused_reason = None
+        alert.paused_at = None
+        alert.consecutive_failures = 0
+        alert.watermark = max(alert.watermark, _watermark(plan, now))
+        alert.updated_at = now
+        session.flush()
+        log.info("alert_resumed", alert_id=alert.id)
+    return alert
+
+
+def deliveries(
+    session: Session, user_id: int, alert_id: int, *, offset: int, limit: int
+) -> tuple[int, Sequence[AlertDelivery]]:
+    get_alert(session, user_id, alert_id)
+    return repository.deliveries_page(session, alert_id, offset=offset, limit=limit)
+
+
+def alert_ref(alert: Alert) -> dict[str, Any]:
+    return {"id": alert.id, "name": alert.name}
+
+
+def send_test(
+    session: Session, user_id: int, alert_id: int, sender: WebhookSender, *, now: datetime
+) -> SendResult:
+    """Post a test message to the alert's webhook now (paused alerts too: check a fix before resuming).
+    Not a delivery: it neither counts as a failure nor pauses the alert."""
+    alert = get_alert(session, user_id, alert_id)
+    result = sender.send(alert.webhook_url, delivery.sample_message(alert.channel, alert_ref(alert), now))
+    log.info("alert_test_sent", alert_id=alert.id, ok=result.ok, status=result.status_code)
+    return result
+
+
+# ------------------------------------------------------------------------------ the delivery job's parts
+
+
+@dataclass(slots=True)
+class DetectReport:
+    alerts: int = 0
+    matched: int = 0
+    over_cap: int = 0
+    invalid: int = 0
+
+
+def detect(session: Session, settings: Settings, *, now: datetime) -> DetectReport:
+    """Queue a pending delivery for each opportunity new to each active alert, as its owner's plan shows
+    it at ``now``."""
+    report = DetectReport()
+    pairs = repository.active_with_owners(session)
+    owners = {user.id: user for _, user in pairs}
+    plans = plans_of(session, settings, list(owners.values()), now)
+    kept: Counter[int] = Counter()
+    rows: list[dict[str, Any]] = []
+    for alert, user in pairs:
+        plan = plans[user.id][0]
+        kept[user.id] += 1
+        if kept[user.id] > alert_limit(plan):  # a downgraded plan: its oldest alerts keep working
+            report.over_cap += 1
+            continue
+        report.alerts += 1
+        try:
+            found = _new_matches(session, alert, plan, settings, now)
+        except InvalidInput as exc:  # a method no longer computed here (SCAN_DEVIG_METHODS changed)
+            report.invalid += 1
+            log.warning("alert_filter_invalid", alert_id=alert.id, reason=exc.message)
+            continue
+        for opp, event, sport in found:
+            payload = opportunity_schemas.build(opp, event, sport, now).model_dump(mode="json")
+            rows.append(
+                {
+                    "alert_id": alert.id,
+                    "opportunity_id": opp.id,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "payload": payload,
+                    "created_at": now,
+                }
+            )
+        if found:
+            alert.watermark = max(alert.watermark, max(opp.first_seen for opp, _, _ in found))
+    session.flush()
+    report.matched = repository.insert_deliveries(session, rows)
+    metrics.ALERT_MATCHES.inc(report.matched)
+    return report
+
+
+def _new_matches(session: Session, alert: Alert, plan: Plan, settings: Settings, now: datetime) -> list[Any]:
+    """The opportunities matching the alert that its owner's plan shows now, first seen at or after the
+    watermark (the list read newest first, page by page, until it reaches the watermark)."""
+    uncapped = replace(plan, max_results=None)
+    found: dict[int, Any] = {}
+    for query in AlertFilter.of(alert).queries(settings.SCAN_DEVIG_METHODS):
+        offset = 0
+        while True:
+            page = opportunities.list_opportunities(
+                session,
+                query,
+                uncapped,
+                now=now,
+                max_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS,
+                sort="first_seen",
+                offset=offset,
+                limit=PAGE,
+            )
+            older = False
+            for row in page.rows:
+                if row[0].first_seen < alert.watermark:
+                    older = True
+                    break
+                found.setdefault(row[0].id, row)
+            if older or len(page.rows) < PAGE:
+                break
+            offset += PAGE
+    return list(found.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A due delivery taken by one run, with what it sends and where (plain data: sent outside any
+    transaction)."""
+
+    delivery_id: int
+    alert_id: int
+    url: str
+    body: dict[str, Any]
+
+
+def claim(session: Session, *, now: datetime, lease_seconds: float, limit: int) -> list[Claimed]:
+    due = repository.claim_due(session, now, now + timedelta(seconds=lease_seconds), limit)
+    alerts = repository.alerts_by_id(session, sorted({d.alert_id for d in due}))
+    out = []
+    for d in due:
+        alert = alerts[d.alert_id]
+        out.append(
+            Claimed(
+                d.id,
+                alert.id,
+                alert.webhook_url,
+                delivery.body(alert.channel, alert_ref(alert), d.payload, now),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class RetryRules:
+    max_attempts: int
+    backoff_seconds: float
+    pause_after: int
+    jitter: Callable[[], float] = random.random  # in [0, 1): the wait grows by up to half
+
+    def wait(self, attempts: int) -> float:
+        base = self.backoff_seconds * 2 ** (attempts - 1)
+        return float(min(base * (1 + 0.5 * self.jitter()), MAX_BACKOFF_SECONDS))
+
+
+def record(
+    session: Session,
+    results: Iterable[tuple[Claimed, SendResult | None]],
+    rules: RetryRules,
+    *,
+    now: datetime,
+) -> Counter[str]:
+    """Write each attempt's outcome (None: not attempted this run, released for the next). A failed
+    attempt is retried after exponential backoff with jitter, up to ``max_attempts``; ``pause_after``
+    failures in a row (or a URL the guard now refuses) pause the alert."""
+    results = list(results)
+    deliveries_ = repository.deliveries_by_id(session, [c.delivery_id for c, _ in results])
+    alerts = repository.alerts_by_id(session, sorted({c.alert_id for c, _ in results}))
+    counts: Counter[str] = Counter()
+    to_pause: dict[int, tuple[str, str]] = {}
+    for claimed, result in results:
+        d, alert = deliveries_[claimed.delivery_id], alerts[claimed.alert_id]
+        if result is None:
+            d.next_attempt_at = now
+            counts["deferred"] += 1
+            continue
+        d.attempts += 1
+        d.last_attempt_at = now
+        d.response_code = result.status_code
+        metrics.ALERT_WEBHOOK_SECONDS.observe(result.seconds)
+        if result.ok:
+            d.status, d.delivered_at, d.next_attempt_at, d.last_error = "delivered", now, None, None
+            alert.consecutive_failures = 0
+            counts["delivered"] += 1
+            continue
+        d.last_error = result.error
+        alert.consecutive_failures += 1
+        if not result.retryable or d.attempts >= rules.max_attempts:
+            d.status, d.next_attempt_at = "failed", None
+            counts["failed"] += 1
+        else:
+            d.next_attempt_at = now + timedelta(seconds=rules.wait(d.attempts))
+            counts["retry"] += 1
+        if not result.retryable:
+            to_pause[alert.id] = (f"webhook refused: {result.error}", "unsafe")
+        elif alert.consecutive_failures >= rules.pause_after:
+            to_pause.setdefault(
+                alert.id,
+                (
+                    f"webhook failed {alert.consecutive_failures} times in a row; last: {result.error}",
+                    "failures",
+                ),
+            )
+    session.flush()
+    for alert_id, (reason, cause) in to_pause.items():
+        alert = alerts[alert_id]
+        if alert.status == "active":
+            _pause(session, alert, reason[:500], now, cause=cause)
+    for status in ("delivered", "retry", "failed"):
+        if counts[status]:
+            metrics.ALERT_DELIVERIES.labels(status=status).inc(counts[status])
+    return counts
+
+
+def gauges(session: Session) -> None:
+    """The alerts-by-status gauge, from the database (every process reports the same)."""
+    found = repository.count_by_status(session)
+    for status in ("active", "paused"):
+        metrics.ALERTS.labels(status=status).set(found.get(status, 0))
