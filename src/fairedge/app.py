@@ -40,6 +40,7 @@ from fairedge.observability.memory import MemoryWatch
 from fairedge.observability.middleware import RequestContextMiddleware
 from fairedge.odds.endpoints import router as odds_router
 from fairedge.opportunities.endpoints import router as opportunities_router
+from fairedge.opportunities.stream_endpoints import router as stream_router
 from fairedge.runtime import Runtime
 from fairedge.security_headers import SecurityHeadersMiddleware, security_headers
 from fairedge.users.endpoints import admin_router, auth_router
@@ -211,6 +212,7 @@ def create_app(
     plan_checked = [Depends(get_access)]
     app.include_router(odds_router, dependencies=plan_checked, responses=ACCESS)
     app.include_router(opportunities_router, dependencies=plan_checked, responses=ACCESS)
+    app.include_router(stream_router)  # the list's access, with a query token for EventSource (inside)
     app.include_router(auth_router)  # throttled per IP and account inside (login, reset)
     app.include_router(account_router)
     app.include_router(alerts_router, responses=ACCESS)  # the owner's alerts; plan and rate limit inside

@@ -137,6 +137,16 @@ class Settings(BaseSettings):
     CACHE_KEY_PREFIX: str = ""
     CACHE_MEMORY_MAX_MB: float = Field(default=64.0, gt=0)
 
+    # Live stream GET /api/stream/opportunities (stream/, opportunities/stream.py): the change log is a Redis
+    # Stream (CACHE_KEY_PREFIX + fairedge:stream:opportunities) when REDIS_URL is set, else this process's
+    # memory; it keeps the last STREAM_LOG_LENGTH changes (one per scan or expiry) for Last-Event-ID resumes.
+    # STREAM_MAX_CONNECTIONS open streams per API process (503 beyond); a client that falls
+    # STREAM_QUEUE_SIZE changes behind is disconnected; a comment every STREAM_HEARTBEAT_SECONDS.
+    STREAM_LOG_LENGTH: int = Field(default=1000, ge=10, le=100_000)
+    STREAM_MAX_CONNECTIONS: int = Field(default=200, ge=1, le=100_000)
+    STREAM_QUEUE_SIZE: int = Field(default=100, ge=1, le=10_000)
+    STREAM_HEARTBEAT_SECONDS: float = Field(default=15.0, gt=0, le=300)
+
     # The Odds API feed (odds/feed.py; docs/operations.md, "Odds feed"): our own credit budget, each sport's
     # cadence from its start times, the probe while out of credits, in-play markets. ODDS_API_KEY may list
     # several keys (comma separated, first preferred): they seed the secrets store, where

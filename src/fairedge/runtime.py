@@ -32,6 +32,7 @@ from fairedge.opportunities.scan import ScanConfig
 from fairedge.pricing.devig import METHODS
 from fairedge.ratelimit import RateLimiter, parse_limit
 from fairedge.secretstore.store import SecretStore
+from fairedge.stream import ChangeLog, change_log
 from fairedge.tasks.embedded import EmbeddedScheduler
 from fairedge.tasks.schedule import schedule
 from fairedge.users import tasks as user_tasks
@@ -86,6 +87,7 @@ class Runtime:
     secrets: SecretStore
     accounts: Accounts
     cache: Cache
+    changes: ChangeLog  # the live stream's change log: the scan and the expiry job append to it
     _provider: OddsProvider | None = field(default=None, repr=False)
     clock: Clock = utcnow
 
@@ -128,6 +130,7 @@ class Runtime:
             secrets,
             accounts,
             Cache.from_settings(settings),
+            change_log(settings),
             provider,
             clock=clock,
         )
@@ -170,13 +173,13 @@ class Runtime:
                 clock=self.clock,
             ),
             "tasks.ev_calculation": lambda: opportunity_tasks.ev_calculation(
-                self.session_factory, self.scan, self.clock, self.cache
+                self.session_factory, self.scan, self.clock, self.cache, self.changes
             ),
             "tasks.cache_warming": lambda: opportunity_tasks.cache_warming(
                 self.session_factory, self.settings, self.clock, self.cache
             ),
             "tasks.opportunity_expiry": lambda: opportunity_tasks.opportunity_expiry(
-                self.session_factory, self.scan, self.clock, self.cache
+                self.session_factory, self.scan, self.clock, self.cache, self.changes
             ),
             "tasks.odds_retention": lambda: odds_tasks.odds_retention(
                 self.session_factory, self.settings.PRICE_HISTORY_DAYS
@@ -198,4 +201,5 @@ class Runtime:
     def close(self) -> None:
         self.limiter.close()
         self.cache.close()
+        self.changes.close()
         self.engine.dispose()

@@ -49,7 +49,7 @@ def refresh_odds_command(
             )
             if scan:
                 found = opportunity_tasks.ev_calculation(
-                    runtime.session_factory, runtime.scan, runtime.clock, runtime.cache
+                    runtime.session_factory, runtime.scan, runtime.clock, runtime.cache, runtime.changes
                 )
                 typer.echo(f"scan: {found['found']} ({found['seconds']:.3f}s)")
         finally:

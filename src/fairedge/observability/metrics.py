@@ -242,3 +242,13 @@ ALERTS_PAUSED = Counter(
     "fairedge_alerts_paused_total", "Alerts paused, by cause: owner, failures, unsafe.", ["cause"]
 )
 ALERTS = Gauge("fairedge_alerts", "Saved alerts by status.", ["status"], multiprocess_mode="mostrecent")
+
+# Live stream GET /api/stream/opportunities (opportunities/stream.py): streams open in this process (summed over
+# the live API processes) and events sent, by event name (snapshot, opened, updated, ended, confirmed, reset,
+# overflow).
+STREAM_CONNECTIONS = Gauge(
+    "fairedge_stream_connections",
+    "Live streams open (GET /api/stream/opportunities), summed over the API processes.",
+    multiprocess_mode="livesum",
+)
+STREAM_EVENTS = Counter("fairedge_stream_events_total", "Live stream events sent, by event.", ["event"])

@@ -203,3 +203,7 @@ def _item(row: Row[Any]) -> dict[str, Any]:
             sharp_books=orjson.loads(row.sharp_books),
         )
     return item
+
+
+# The live stream (stream.py) sends each opened or updated opportunity in the list's item shape.
+row_item = _item

@@ -557,7 +557,7 @@ def rows_by_ids(session: Session, ids: Sequence[int]) -> list[Row[Any]]:
     for batch in _id_batches(session, ids):
         found.extend(
             session.execute(
-                select(*PAGE_COLUMNS)
+                select(*PAGE_COLUMNS)  # type: ignore[arg-type]
                 .join(Event, Event.id == Opportunity.event_id)
                 .join(Sport, Sport.id == Event.sport_id)
                 .where(_ids_in(session, batch))

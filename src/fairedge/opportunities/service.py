@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from sqlalchemy import Row
@@ -377,3 +377,47 @@ def active_counts(session: Session) -> dict[str, int]:
     """Active opportunities by kind (every kind, 0 when it has none): what the last scan left standing."""
     found = repository.count_active_by_kind(session)
     return {kind: found.get(kind, 0) for kind in KINDS}
+
+
+# The live stream (stream.py): the list's rules applied to one changed row.
+Verdict = Literal["shown", "delay"]
+
+
+def stream_verdict(
+    f: OpportunityFilter,
+    ent: Entitlement,
+    row: Row[Any],
+    *,
+    now: datetime,
+    max_age_seconds: float,
+    live: bool = True,
+) -> Verdict | None:
+    """Whether the list with filters ``f`` under ``ent`` shows this row of ``repository.PAGE_COLUMNS`` now
+    (``shown``), will once the plan's delay is over (``delay``), or not (None); the cap aside. ``live=False``:
+    its scope only (kind, market, sport, the filters), not what time changes."""
+    if not repository.matches(f, row, now, max_age_seconds, live=live):
+        return None
+    reason = ent.withheld(
+        kind=row.kind,
+        market=row.market_key,
+        league=row.sport_key,
+        sport=row.group_name,
+        first_seen=row.first_seen,
+    )
+    if reason is None:
+        return "shown"
+    return "delay" if reason == "delay" and live else None
+
+
+def changed_rows(session: Session, ids: Sequence[int]) -> list[Row[Any]]:
+    """The opportunities of a change log entry, as plain rows of ``repository.PAGE_COLUMNS``."""
+    return repository.rows_by_ids(session, ids)
+
+
+def delayed_rows(
+    session: Session, f: OpportunityFilter, plan: Plan, *, now: datetime, max_age_seconds: float
+) -> Sequence[Row[Any]]:
+    """What the list with filters ``f`` would show on ``plan`` but for its delay, as plain rows."""
+    return repository.list_delayed(
+        session, f, Entitlement(plan, now), now=now, max_age_seconds=max_age_seconds
+    )

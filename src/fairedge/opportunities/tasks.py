@@ -3,7 +3,8 @@ the lists asked for most; ``tasks.opportunity_expiry`` withdraws what went stale
 ``tasks.opportunity_retention`` bounds the history.
 
 The scan and the expiry retire the cached answers of the board they changed, after their transaction has
-committed (a reader that saw the old board stored its answer under the old version).
+committed (a reader that saw the old board stored its answer under the old version), and append what they
+changed to the live stream's change log (stream.py).
 """
 
 from __future__ import annotations
@@ -20,21 +21,29 @@ from fairedge.db.engine import session_scope
 from fairedge.kit.timeutil import Clock
 from fairedge.odds import event_board
 from fairedge.odds import service as odds
-from fairedge.opportunities import listing
+from fairedge.opportunities import listing, stream
 from fairedge.opportunities.models import KINDS
 from fairedge.opportunities.scan import ScanConfig
-from fairedge.opportunities.service import OpportunityFilter, expire, prune_history, run_scan
+from fairedge.opportunities.service import (
+    OpportunityFilter,
+    expiry_counts,
+    prune_history,
+    run_scan,
+    withdraw_expired,
+)
+from fairedge.stream import ChangeLog
 
 Priority = Literal["high", "all"]
 
 
 def ev_calculation(
-    factory: sessionmaker[Session], config: ScanConfig, clock: Clock, cache: Cache
+    factory: sessionmaker[Session], config: ScanConfig, clock: Clock, cache: Cache, changes: ChangeLog
 ) -> dict[str, Any]:
     with session_scope(factory) as session:
         report = run_scan(session, config, now=clock())
     # The event boards change with the refresh every scan follows.
     cache.invalidate(listing.NAMESPACE, event_board.NAMESPACE)
+    stream.publish(changes, stream.scan_entry(report.changes))
     return {
         "prices": report.prices,
         "found": report.found,
@@ -92,13 +101,14 @@ def _filters(method: str, priority: Priority, sports: list[str]) -> list[Opportu
 
 
 def opportunity_expiry(
-    factory: sessionmaker[Session], config: ScanConfig, clock: Clock, cache: Cache
+    factory: sessionmaker[Session], config: ScanConfig, clock: Clock, cache: Cache, changes: ChangeLog
 ) -> dict[str, int]:
     with session_scope(factory) as session:
-        counts = expire(session, now=clock(), max_age_seconds=config.max_age_seconds)
-    if any(counts.values()):  # lists of live opportunities already leave them out; include_ended lists change
+        ended = withdraw_expired(session, now=clock(), max_age_seconds=config.max_age_seconds)
+    if ended:  # lists of live opportunities already leave them out; include_ended lists change
         cache.invalidate(listing.NAMESPACE)
-    return counts
+        stream.publish(changes, stream.expiry_entry(ended))
+    return expiry_counts(ended)
 
 
 def opportunity_retention(factory: sessionmaker[Session], days: float, clock: Clock) -> dict[str, int]:
