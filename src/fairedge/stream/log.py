@@ -8,9 +8,9 @@ client that reconnects with ``Last-Event-ID`` is given the entries after it; one
 was trimmed past it) or never held (a newer id than the log's last: the log was lost) reads as a reset.
 
 Redis: ``XADD <key> MAXLEN ~ n`` (pub/sub fan-out that also keeps the recent past for resumes), ``XREAD
-BLOCK`` from an async client per event loop, short timeouts; ``XINFO STREAM``'s ``max-deleted-entry-id`` tells
-a trimmed id. Memory: a bounded deque behind a lock (the embedded scheduler publishes from its thread),
-readers in the event loop woken through ``call_soon_threadsafe``.
+BLOCK`` from an async client per event loop, short timeouts; ``XINFO STREAM`` tells an id older than the
+oldest entry held once the stream was trimmed. Memory: a bounded deque behind a lock (the embedded
+scheduler publishes from its thread), readers in the event loop woken through ``call_soon_threadsafe``.
 """
 
 from __future__ import annotations
@@ -194,14 +194,17 @@ class RedisLog:
         return self._aclient
 
     async def _info(self, client: aredis.Redis) -> tuple[EntryId, EntryId]:
-        """(newest id, newest trimmed id); a stream that does not exist holds nothing and lost nothing."""
+        """(newest id, oldest id still held once some were trimmed, else (0, 0)); a stream that does not
+        exist holds nothing and lost nothing."""
         try:
-            info: dict[Any, Any] = await client.xinfo_stream(self.key)
+            info: dict[str, Any] = await client.xinfo_stream(self.key)
         except redis.ResponseError:  # no such key
             return (0, 0), (0, 0)
-        last = parse_id(info.get("last-generated-id") or info.get(b"last-generated-id")) or (0, 0)
-        deleted = parse_id(info.get("max-deleted-entry-id") or info.get(b"max-deleted-entry-id")) or (0, 0)
-        return last, deleted
+        last = parse_id(info.get("last-generated-id")) or (0, 0)
+        first = info.get("first-entry")
+        trimmed = int(info.get("entries-added") or 0) > int(info.get("length") or 0)
+        held_from = parse_id(first[0]) if trimmed and first else None
+        return last, held_from or (0, 0)
 
     async def last_id(self) -> str:
         try:
@@ -218,11 +221,13 @@ class RedisLog:
                 return Batch(reset=True)
             block = int(block_seconds * 1000) if block_seconds > 0 else None
             found: Any = await client.xread({self.key: format_id(parsed)}, count=READ_COUNT, block=block)
-            # After the read: an entry trimmed before it is seen here (max-deleted-entry-id, Redis 7).
-            last, deleted = await self._info(client)
+            # After the read: entries trimmed before it are seen here (entries-added beyond the length,
+            # Redis 7). Once trimmed, an id before the oldest entry held has lost what followed it (at worst
+            # none: the entry right after it was the oldest trimmed, and the resume resets needlessly).
+            last, held_from = await self._info(client)
         except (redis.RedisError, OSError) as exc:
             raise LogUnavailable(type(exc).__name__) from exc
-        if parsed < deleted or parsed > last:
+        if parsed < held_from or parsed > last:
             return Batch(reset=True)
         entries = [
             Entry(entry_id.decode(), orjson.loads(fields[b"d"]))
