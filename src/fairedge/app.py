@@ -26,6 +26,7 @@ from fairedge.billing.access import get_access
 from fairedge.billing.billing_endpoints import router as billing_router
 from fairedge.billing.endpoints import router as account_router
 from fairedge.billing.subscriptions import SubscriptionGauges
+from fairedge.calculator.endpoints import router as calculator_router
 from fairedge.config import Settings, get_settings
 from fairedge.db.engine import make_session_factory
 from fairedge.db.session import SessionGate
@@ -212,6 +213,7 @@ def create_app(
     plan_checked = [Depends(get_access)]
     app.include_router(odds_router, dependencies=plan_checked, responses=ACCESS)
     app.include_router(opportunities_router, dependencies=plan_checked, responses=ACCESS)
+    app.include_router(calculator_router, dependencies=plan_checked, responses=ACCESS)
     app.include_router(stream_router)  # the list's access, with a query token for EventSource (inside)
     app.include_router(auth_router)  # throttled per IP and account inside (login, reset)
     app.include_router(account_router)
