@@ -146,7 +146,9 @@ class FakeStripe:
         if method == "GET" and path == "/v1/prices":
             keys = form.get("lookup_keys") or []
             data = [
-                {"object": "price", "active": True, "lookup_key": key, **PRICES[key]} for key in keys if key in PRICES
+                {"object": "price", "active": True, "lookup_key": key, **PRICES[key]}
+                for key in keys
+                if key in PRICES
             ]
             return 200, {"object": "list", "data": data, "has_more": False, "url": "/v1/prices"}
         return self._error(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path}).")

@@ -18,9 +18,13 @@ def _insert_if_absent(session: Session, model: type[Any], values: dict[str, Any]
     one event: PostgreSQL holds the second until the first commits, then it conflicts."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[key])
+        .returning(getattr(model, key))  # rowcount is not reliable here (psycopg answers -1)
+    )
+    return session.execute(statement).first() is not None
 
 
 def record_event(

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from fairedge.cli import billing as billing_commands
 from fairedge.cli import cache as cache_commands
 from fairedge.cli import db as db_commands
 from fairedge.cli import feed as feed_commands
@@ -37,6 +38,7 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(users_commands.app, name="users")
 app.add_typer(keys_commands.app, name="keys")
 app.add_typer(cache_commands.app, name="cache")
+app.add_typer(billing_commands.app, name="billing")
 
 
 @app.command("version")
