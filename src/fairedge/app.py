@@ -22,6 +22,7 @@ from starlette.routing import compile_path
 from fairedge import __version__
 from fairedge.alerts.endpoints import router as alerts_router
 from fairedge.api_schemas import ACCESS, error_body
+from fairedge.bets.endpoints import router as bets_router
 from fairedge.billing.access import get_access
 from fairedge.billing.billing_endpoints import router as billing_router
 from fairedge.billing.endpoints import router as account_router
@@ -213,6 +214,7 @@ def create_app(
     plan_checked = [Depends(get_access)]
     app.include_router(odds_router, dependencies=plan_checked, responses=ACCESS)
     app.include_router(opportunities_router, dependencies=plan_checked, responses=ACCESS)
+    app.include_router(bets_router, dependencies=plan_checked, responses=ACCESS)
     app.include_router(calculator_router, dependencies=plan_checked, responses=ACCESS)
     app.include_router(stream_router)  # the list's access, with a query token for EventSource (inside)
     app.include_router(auth_router)  # throttled per IP and account inside (login, reset)

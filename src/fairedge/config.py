@@ -164,6 +164,25 @@ class Settings(BaseSettings):
     ODDS_SCORES_SECONDS: float = Field(default=300.0, gt=0)  # /scores (2 credits) per sport with games on
     ODDS_INPLAY_MARKETS: CommaList = ()  # empty: started events are not polled for odds
 
+    # Bet tracker (bets/; docs/operations.md, "Bet settlement"): tasks.bet_settlement runs every
+    # BETS_SETTLEMENT_SECONDS: CLV against the closing fair line of BETS_CLV_DEVIG_METHOD, settlement from
+    # final scores, a bet void once its game moved more than BETS_VOID_POSTPONED_HOURS; a game with open bets
+    # unfinished BETS_SCORES_AFTER_HOURS after its start is asked of The Odds API's /scores (2 credits).
+    BETS_SETTLEMENT_SECONDS: float = Field(default=300.0, gt=0)
+    BETS_CLV_DEVIG_METHOD: str = "shin"
+    BETS_VOID_POSTPONED_HOURS: float = Field(default=48.0, gt=0)
+    BETS_SCORES_AFTER_HOURS: float = Field(default=4.0, gt=0)
+
+    @field_validator("BETS_CLV_DEVIG_METHOD")
+    @classmethod
+    def _known_clv_method(cls, value: str) -> str:
+        # pure maths; imported where it is needed
+        from fairedge.pricing.devig import METHODS
+
+        if value not in METHODS:
+            raise ValueError(f"BETS_CLV_DEVIG_METHOD must be one of {', '.join(METHODS)}")
+        return value
+
     # Alerts (alerts/; docs/operations.md, "Alerts"): tasks.alert_delivery posts each alert's new matches to
     # its webhook, ALERT_WEBHOOK_TIMEOUT_SECONDS per call; a failed post is retried after
     # ALERT_RETRY_BACKOFF_SECONDS (doubling, jittered) up to ALERT_MAX_ATTEMPTS times;

@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairedge.alerts import tasks as alert_tasks
+from fairedge.bets import tasks as bet_tasks
+from fairedge.bets.service import ClvRules
 from fairedge.cache import Cache
 from fairedge.config import Settings
 from fairedge.db.engine import make_engine, make_session_factory
@@ -20,7 +22,7 @@ from fairedge.odds import tasks as odds_tasks
 from fairedge.odds.bookmakers import DEFAULT_SHARP_BOOKS, SharpBook, parse_sharp_books
 from fairedge.odds.feed_keys import StoredKeys
 from fairedge.odds.feed_store import DatabaseFeedStore
-from fairedge.odds.providers.base import OddsProvider
+from fairedge.odds.providers.base import OddsProvider, ScoresProvider
 from fairedge.odds.providers.factory import (
     build_odds_api_provider,
     build_provider,
@@ -74,6 +76,10 @@ def sharp_books(settings: Settings) -> tuple[SharpBook, ...]:
         return parse_sharp_books(settings.SHARP_BOOKS)
     except ValueError as exc:
         raise ConfigurationError(f"SHARP_BOOKS: {exc}") from exc
+
+
+def bets_clv(settings: Settings) -> ClvRules:
+    return ClvRules(settings.BETS_CLV_DEVIG_METHOD, settings.SCAN_MAX_QUOTE_AGE_SECONDS)
 
 
 @dataclass
@@ -163,6 +169,14 @@ class Runtime:
         store = DatabaseFeedStore(self.session_factory, credit_limits(self.settings))
         return build_odds_api_provider(self.settings, keys=keys, store=store)
 
+    def scores_provider(self) -> ScoresProvider | None:
+        """The provider the bet settlement job may ask for final scores: The Odds API only (the simulator
+        and a replay report every game's end in their refreshes)."""
+        if self.settings.odds_provider != "the_odds_api":
+            return None
+        provider = self.provider
+        return provider if isinstance(provider, ScoresProvider) else None
+
     def jobs(self) -> dict[str, Callable[[], Any]]:
         return {
             "tasks.odds_refresh": lambda: odds_tasks.odds_refresh(
@@ -190,13 +204,23 @@ class Runtime:
             "tasks.user_cleanup": lambda: user_tasks.user_cleanup(
                 self.session_factory, self.settings, self.secrets, self.clock
             ),
+            "tasks.bet_settlement": lambda: bet_tasks.bet_settlement(
+                self.session_factory,
+                clv=bets_clv(self.settings),
+                postponed_hours=self.settings.BETS_VOID_POSTPONED_HOURS,
+                scores_after_hours=self.settings.BETS_SCORES_AFTER_HOURS,
+                scores_source=self.scores_provider,
+                clock=self.clock,
+            ),
             "tasks.alert_delivery": lambda: alert_tasks.alert_delivery(
                 self.session_factory, self.settings, self.clock
             ),
         }
 
     def scheduler(self) -> EmbeddedScheduler:
-        return EmbeddedScheduler(self.jobs(), schedule(self.settings.refresh_seconds))
+        return EmbeddedScheduler(
+            self.jobs(), schedule(self.settings.refresh_seconds, self.settings.BETS_SETTLEMENT_SECONDS)
+        )
 
     def close(self) -> None:
         self.limiter.close()

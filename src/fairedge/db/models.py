@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 
 MODEL_MODULES = (
+    "fairedge.bets.models",
     "fairedge.alerts.models",
     "fairedge.billing.models",
     "fairedge.odds.models",

@@ -39,7 +39,7 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": periodic.every_seconds,
             "options": {"expires": max(periodic.every_seconds, MIN_EXPIRES_SECONDS)},
         }
-        for periodic in schedule(settings.refresh_seconds)
+        for periodic in schedule(settings.refresh_seconds, settings.BETS_SETTLEMENT_SECONDS)
     }
 
 

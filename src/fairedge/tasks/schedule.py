@@ -25,7 +25,9 @@ class Periodic:
     then: tuple[str, ...] = ()
 
 
-def schedule(odds_refresh_seconds: float) -> tuple[Periodic, ...]:
+def schedule(
+    odds_refresh_seconds: float, bet_settlement_seconds: float = 300.0
+) -> tuple[Periodic, ...]:
     return (
         # The scan retires the cached lists; cache_warming stores the ones asked for most again.
         # Alerts last: a failing follower ends a chain, and alerts must not hold back cache warming.
@@ -40,6 +42,7 @@ def schedule(odds_refresh_seconds: float) -> tuple[Periodic, ...]:
         Periodic("tasks.alert_delivery", ALERT_DELIVERY_SECONDS),
         Periodic("tasks.odds_retention", 3600.0, then=("tasks.opportunity_retention",)),
         Periodic("tasks.user_cleanup", 86_400.0),
+        Periodic("tasks.bet_settlement", bet_settlement_seconds),
     )
 
 
@@ -64,5 +67,6 @@ JOBS: dict[str, JobSpec] = {
     "tasks.opportunity_retention": JobSpec("maintenance", 270.0, 300.0),
     "tasks.user_cleanup": JobSpec("maintenance", 25.0, 30.0),  # guide: cleanup < 30 s
     "tasks.retry_failed": JobSpec("maintenance", 25.0, 30.0),
+    "tasks.bet_settlement": JobSpec("compute", 100.0, 120.0),  # a /scores call per sport, then the bets
     "tasks.alert_delivery": JobSpec("compute", 100.0, 120.0),  # posts stop after 60 s
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,4 +96,18 @@ class OddsProvider(Protocol):
 
     def fetch(self) -> Snapshot:
         """Return the current odds for the configured sports, regions, bookmakers and markets."""
+        ...
+
+
+@runtime_checkable
+class ScoresProvider(Protocol):
+    """A provider that can tell final scores on demand (The Odds API's ``/scores``): what the bet settlement
+    job asks for games whose result the regular refreshes did not bring."""
+
+    name: str
+
+    def scores(self, sport: str, *, days_from: int) -> list[EventOdds]:
+        """The sport's games of the last ``days_from`` days that have started, with their scores;
+        ``status="completed"`` for finished ones. May return nothing (a budget or an outage), never raise
+        for those."""
         ...

@@ -44,6 +44,7 @@ __all__ = ["HistoricalPage", "TheOddsApiProvider"]
 log = structlog.get_logger(__name__)
 
 SCORES_DAYS_FROM = 1
+SCORES_MAX_DAYS_FROM = 3  # the most /scores looks back
 
 
 def _sport_info(raw: object) -> SportInfo | None:
@@ -565,6 +566,44 @@ class TheOddsApiProvider:
                 live.pop(event.id, None)
                 self._completed.add(event.id)
         return merged
+
+    def scores(self, sport: str, *, days_from: int) -> list[EventOdds]:
+        """The sport's started games of the last ``days_from`` days (1..3) with their scores, from one
+        ``/scores`` call counted against the budget (2 credits with ``daysFrom``). Over the budget, paused or
+        unavailable: nothing, logged (the settlement job asks again on its next run); a refused key raises."""
+        days = min(max(int(days_from), 1), SCORES_MAX_DAYS_FROM)
+        now = self._clock()
+        self._api.keys.load()
+        if self._api.keys.current() is None or self.store.pause_state().paused:
+            log.info("odds_api_scores_skipped", provider=PROVIDER, sport=sport, reason="paused")
+            return []
+        cost = costs.scores_cost(days)
+        if not self._afford(cost, call="scores", sport=sport, now=now):
+            return []
+        try:
+            payload = self._paid_get(
+                f"/sports/{sport}/scores",
+                {"daysFrom": str(days), "dateFormat": "iso"},
+                cost=cost,
+                call="scores",
+                sport=sport,
+                now=now,
+            )
+            scored = parse_events(payload, odds_format="decimal", fetched_at=now)
+        except (OddsApiUnavailable, OddsApiNotFound, OddsApiRequestError) as exc:
+            self._api.log_error("warning", exc, attempt=self.options.max_attempts, action="scores_skipped")
+            return []
+        except ProviderFormatError as exc:
+            unreadable = OddsApiUnavailable(
+                f"The Odds API scores for sport {sport}: unreadable payload: {self._api.redact(str(exc))}",
+                status=200,
+                sport=sport,
+            )
+            self._api.log_error("warning", unreadable, attempt=1, action="scores_skipped")
+            return []
+        finally:
+            self._publish_budget(now)
+        return list(scored)
 
     # -- historical (paid plans)
 

@@ -1,0 +1,1 @@
+"""Bet tracker: the user's bets, their settlement from final scores, closing-line value and ROI (issue 11)."""

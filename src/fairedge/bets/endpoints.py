@@ -1,0 +1,145 @@
+"""HTTP for the bet tracker: a user's own bets (another user's are "not found"), their summary and CSV."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+
+from fairedge.api_schemas import NOT_FOUND, UNAVAILABLE, Name, Responses, Timestamp, invalid
+from fairedge.bets import export, service
+from fairedge.bets.schemas import BetIn, BetOut, BetPage, BetPatch, BetsOut, SummaryOut
+from fairedge.bets.service import BetChanges, BetFilter, ClvRules, NewBet
+from fairedge.billing.access import Access, AccessDep
+from fairedge.config import Settings
+from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
+from fairedge.errors import Unauthorized
+from fairedge.users.service import BEARER
+
+router = APIRouter(prefix="/api/bets", tags=["bets"], responses=UNAVAILABLE)
+
+CSV: Responses = {
+    200: {"content": {"text/csv": {}}, "description": "Every matching bet, one row each (RFC 4180)."}
+}
+BetId = Annotated[int, Path(ge=1, le=2**62, description="The bet's id.")]
+
+
+def _clv(settings: Settings) -> ClvRules:
+    return ClvRules(settings.BETS_CLV_DEVIG_METHOD, settings.SCAN_MAX_QUOTE_AGE_SECONDS)
+
+
+def _user(access: Access) -> int:
+    if access.user_id is None:
+        raise Unauthorized("log in (or use an API key) to track bets: bets belong to a user", headers=BEARER)
+    return access.user_id
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=BetsOut,
+    responses=NOT_FOUND | invalid("when the outcome, point or time does not fit the event"),
+)
+def record_bet(
+    session: SessionDep, access: AccessDep, settings: SettingsDep, now: NowDep, body: BetIn
+) -> BetsOut:
+    user_id, clv = _user(access), _clv(settings)
+    if body.from_opportunity is not None:
+        bets = service.record_from_opportunity(
+            session,
+            user_id,
+            body.from_opportunity,
+            stake=body.stake,
+            plan=access.plan,
+            now=now,
+            placed_at=body.placed_at,
+            clv=clv,
+        )
+    else:
+        assert body.event_id and body.market and body.outcome and body.bookmaker and body.price  # validated
+        new = NewBet(
+            event_id=body.event_id,
+            market=body.market,
+            outcome=body.outcome,
+            bookmaker=body.bookmaker,
+            price=body.price,
+            stake=body.stake,
+            point=body.point,
+            period=body.period,
+            placed_at=body.placed_at,
+        )
+        bets = [service.record_bet(session, user_id, new, now=now, clv=clv)]
+    return BetsOut(bets=[BetOut.build(b) for b in bets])
+
+
+@router.get("", response_model=BetPage, responses=invalid())
+def list_bets(
+    session: SessionDep,
+    access: AccessDep,
+    page: PageDep,
+    status: Annotated[Literal["open", "settled"] | None, Query(description="Open or settled only.")] = None,
+    sport: Annotated[Name | None, Query(description="Sport key, e.g. basketball_nba.")] = None,
+    bookmaker: Annotated[Name | None, Query()] = None,
+    market: Annotated[Name | None, Query()] = None,
+    placed_from: Annotated[Timestamp | None, Query(description="Placed at or after.")] = None,
+    placed_to: Annotated[Timestamp | None, Query(description="Placed before.")] = None,
+) -> BetPage:
+    filters = BetFilter(status, sport, bookmaker, market, placed_from, placed_to)
+    bets, total = service.list_bets(session, _user(access), filters, page)
+    return BetPage(items=[BetOut.build(b) for b in bets], page=page.meta(total))
+
+
+@router.get("/summary", response_model=SummaryOut, responses=invalid())
+def get_bet_summary(
+    session: SessionDep,
+    access: AccessDep,
+    sport: Annotated[Name | None, Query(description="Sport key, e.g. basketball_nba.")] = None,
+    bookmaker: Annotated[Name | None, Query()] = None,
+    market: Annotated[Name | None, Query()] = None,
+    placed_from: Annotated[Timestamp | None, Query(description="Placed at or after.")] = None,
+    placed_to: Annotated[Timestamp | None, Query(description="Placed before.")] = None,
+) -> SummaryOut:
+    filters = BetFilter(None, sport, bookmaker, market, placed_from, placed_to)
+    return SummaryOut.build(service.summary(session, _user(access), filters))
+
+
+@router.get("/export.csv", response_class=Response, responses=CSV | invalid())
+def export_bets(
+    session: SessionDep,
+    access: AccessDep,
+    now: NowDep,
+    status: Annotated[Literal["open", "settled"] | None, Query(description="Open or settled only.")] = None,
+    sport: Annotated[Name | None, Query(description="Sport key, e.g. basketball_nba.")] = None,
+    bookmaker: Annotated[Name | None, Query()] = None,
+    market: Annotated[Name | None, Query()] = None,
+    placed_from: Annotated[Timestamp | None, Query(description="Placed at or after.")] = None,
+    placed_to: Annotated[Timestamp | None, Query(description="Placed before.")] = None,
+) -> Response:
+    filters = BetFilter(status, sport, bookmaker, market, placed_from, placed_to)
+    text = export.to_csv(service.all_bets(session, _user(access), filters))
+    name = f"fairedge-bets-{now:%Y%m%d}.csv"
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/{bet_id}", response_model=BetOut, responses=NOT_FOUND | invalid())
+def get_bet(session: SessionDep, access: AccessDep, bet_id: BetId) -> BetOut:
+    return BetOut.build(service.get_bet(session, _user(access), bet_id))
+
+
+@router.patch("/{bet_id}", response_model=BetOut, responses=NOT_FOUND | invalid())
+def update_bet(
+    session: SessionDep, access: AccessDep, settings: SettingsDep, now: NowDep, bet_id: BetId, body: BetPatch
+) -> BetOut:
+    changes = BetChanges(result=body.result, stake=body.stake, price=body.price)
+    bet = service.update_bet(session, _user(access), bet_id, changes, now=now, clv=_clv(settings))
+    return BetOut.build(bet)
+
+
+@router.delete("/{bet_id}", status_code=204, response_class=Response, responses=NOT_FOUND | invalid())
+def delete_bet(session: SessionDep, access: AccessDep, bet_id: BetId) -> Response:
+    service.delete_bet(session, _user(access), bet_id)
+    return Response(status_code=204)
