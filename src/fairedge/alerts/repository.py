@@ -59,11 +59,13 @@ def insert_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> int:
         return 0
     dialect = _dialect(session)
     stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(AlertDelivery).values(list(rows))
-    result = session.execute(
-        stmt.on_conflict_do_nothing(index_elements=["alert_id", "opportunity_id"]),
+    inserted = session.execute(
+        stmt.on_conflict_do_nothing(index_elements=["alert_id", "opportunity_id"]).returning(
+            AlertDelivery.id
+        ),
         execution_options={"synchronize_session": False},
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return len(inserted.all())  # rowcount is -1 for this statement on psycopg
 
 
 def claim_due(session: Session, now: datetime, lease_until: datetime, limit: int) -> Sequence[AlertDelivery]:
