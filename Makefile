@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 COVERAGE_FLOOR := 90
 COVERAGE_PACKAGES := pricing odds opportunities users ratelimit billing secretstore cache alerts calculator bets alerts
 
-.PHONY: install run test lint format typecheck imports pytest bench bench-api migrate clean
+.PHONY: install run test lint format typecheck imports pytest bench bench-api migrate clean web web-build web-client
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -25,7 +25,7 @@ $(UV):
 
 install: .venv/.installed
 
-run: install
+run: install web-build
 	$(BIN)/fairedge run --host $(HOST) --port $(PORT)
 
 migrate: install
@@ -59,7 +59,40 @@ pytest: install
 		exit 1; \
 	done
 
-test: lint typecheck imports pytest
+test: lint typecheck imports web pytest
+
+# --- the web app (web/: React + TypeScript + Vite; Node 20 and npm, packages from web/package-lock.json) ----
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts \
+	web/tsconfig.json web/package-lock.json
+NPM := npm --prefix web --no-audit --no-fund --loglevel=error
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	$(NPM) ci
+	touch $@
+
+# Built when missing or older than its sources; `make run` serves it at / beside /api and /health.
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npx vite build --logLevel warn
+	@touch $@
+
+web-build:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory web/dist/index.html; \
+	else echo "npm not found (Node 20 is needed for the web app): serving the API only"; fi
+
+# The API client from the live schema: create_app().openapi() -> openapi.json -> schema.d.ts (both committed).
+web-client: install web/node_modules/.installed
+	$(BIN)/python web/scripts/dump_openapi.py
+	cd web && npx openapi-typescript src/api/openapi.json -o src/api/schema.d.ts
+
+# make test's web step: types, unit tests, the client regenerated (fails when it differs from the committed one),
+# the production build and its first-load budget.
+web: web-client
+	cd web && npx tsc --noEmit -p .
+	cd web && npx vitest run
+	@git diff --exit-code --stat -- web/src/api \
+		|| { echo "web/src/api differs from the API's schema: commit the regenerated client (make web-client)"; exit 1; }
+	cd web && npx vite build --logLevel warn
+	node web/scripts/check-bundle.mjs
 
 bench: install
 	$(BIN)/python -m bench
@@ -71,4 +104,5 @@ bench-api: install
 	$(BIN)/python -m bench.api
 
 clean:
+	rm -rf web/node_modules web/dist
 	rm -rf .venv .tools var .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*

@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
+from starlette.types import Scope
 
 from fairedge import __version__
 from fairedge.alerts.endpoints import router as alerts_router
@@ -133,6 +134,27 @@ def _metrics_registry() -> CollectorRegistry:
     return registry
 
 
+class SinglePageApp(StaticFiles):
+    """The built web app (web/dist): its files, and index.html for any other GET outside the API, so a deep
+    link (/events/12, /login?next=…) loads the app, which routes it. API paths and missing build assets keep
+    their 404. Hashed assets are cached for good; index.html is revalidated so a new build is seen at once."""
+
+    NOT_APP = ("api/", "health", "metrics", "docs", "redoc", "openapi.json", "assets/")
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            response = await super().get_response(path, scope)
+        except StarletteHTTPException as exc:
+            deep_link = scope["method"] in ("GET", "HEAD") and not path.startswith(self.NOT_APP)
+            if exc.status_code != 404 or not deep_link:
+                raise
+            path = "index.html"
+            response = await super().get_response(path, scope)
+        immutable = path.startswith("assets/") and response.status_code == 200
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if immutable else "no-cache"
+        return response
+
+
 def create_app(
     settings: Settings | None = None, *, runtime: Runtime | None = None, run_scheduler: bool = False
 ) -> FastAPI:
@@ -230,7 +252,7 @@ def create_app(
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     if (WEB_DIST / "index.html").is_file():
-        app.mount("/", StaticFiles(directory=WEB_DIST, html=True), name="web")
+        app.mount("/", SinglePageApp(directory=WEB_DIST, html=True), name="web")
     else:
 
         @app.get("/", include_in_schema=False)

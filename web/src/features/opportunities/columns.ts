@@ -1,0 +1,123 @@
+/** The +EV table's columns: how each reads a row, sorts and shows. */
+import type { EvBet } from "../../api/types";
+import { formatAge, formatMoney, formatOdds, formatPercent, formatPoint, formatStart, odds } from "../../lib/format";
+import type { OddsFormat } from "../../lib/preferences";
+import { ageSeconds, type Row } from "./feed";
+
+export interface Context {
+  now: number;
+  oddsFormat: OddsFormat;
+  bankroll: number;
+  kellyFraction: number;
+}
+
+export type ColumnId =
+  | "event"
+  | "start"
+  | "market"
+  | "outcome"
+  | "book"
+  | "price"
+  | "fair"
+  | "ev"
+  | "stake"
+  | "age";
+
+export interface Column {
+  id: ColumnId;
+  label: string;
+  numeric: boolean;
+  width: string;
+  sortValue: (row: Row<EvBet>, context: Context) => number | string;
+}
+
+export function kellyStake(bet: EvBet, bankroll: number, kellyFraction: number): number {
+  return bankroll * kellyFraction * bet.kelly_fraction;
+}
+
+function leg(bet: EvBet) {
+  return bet.legs[0];
+}
+
+export function outcomeText(bet: EvBet): string {
+  const first = leg(bet);
+  return first ? `${first.outcome} ${formatPoint(first.point)}`.trim() : "—";
+}
+
+export const COLUMNS: readonly Column[] = [
+  {
+    id: "event",
+    label: "Event",
+    numeric: false,
+    width: "minmax(11rem, 2.2fr)",
+    sortValue: (r) => `${r.item.event.away_team} @ ${r.item.event.home_team}`,
+  },
+  {
+    id: "start",
+    label: "Start",
+    numeric: false,
+    width: "6.5rem",
+    sortValue: (r) => Date.parse(r.item.event.commence_time),
+  },
+  { id: "market", label: "Market", numeric: false, width: "5rem", sortValue: (r) => r.item.market },
+  { id: "outcome", label: "Outcome", numeric: false, width: "minmax(7rem, 1.2fr)", sortValue: (r) => outcomeText(r.item) },
+  { id: "book", label: "Book", numeric: false, width: "minmax(5.5rem, 0.8fr)", sortValue: (r) => leg(r.item)?.bookmaker ?? "" },
+  { id: "price", label: "Price", numeric: true, width: "4.5rem", sortValue: (r) => leg(r.item)?.price_decimal ?? 0 },
+  { id: "fair", label: "Fair", numeric: true, width: "4.5rem", sortValue: (r) => r.item.fair_odds_decimal },
+  { id: "ev", label: "EV", numeric: true, width: "4.5rem", sortValue: (r) => r.item.ev },
+  {
+    id: "stake",
+    label: "Kelly stake",
+    numeric: true,
+    width: "6rem",
+    sortValue: (r, c) => kellyStake(r.item, c.bankroll, c.kellyFraction),
+  },
+  { id: "age", label: "Age", numeric: true, width: "5rem", sortValue: (r, c) => ageSeconds(r, c.now) },
+];
+
+export const GRID_COLUMNS = COLUMNS.map((c) => c.width).join(" ");
+
+export function cellText(id: ColumnId, row: Row<EvBet>, context: Context): string {
+  const bet = row.item;
+  const first = leg(bet);
+  switch (id) {
+    case "event":
+      return `${bet.event.away_team} @ ${bet.event.home_team}`;
+    case "start":
+      return formatStart(bet.event.commence_time);
+    case "market":
+      return bet.market;
+    case "outcome":
+      return outcomeText(bet);
+    case "book":
+      return first?.bookmaker ?? "—";
+    case "price":
+      return first ? formatOdds(odds(first.price_decimal, first.price_american), context.oddsFormat) : "—";
+    case "fair":
+      return formatOdds(odds(bet.fair_odds_decimal, bet.fair_odds_american), context.oddsFormat);
+    case "ev":
+      return formatPercent(bet.ev, true);
+    case "stake":
+      return formatMoney(kellyStake(bet, context.bankroll, context.kellyFraction));
+    case "age":
+      return formatAge(ageSeconds(row, context.now));
+  }
+}
+
+export type SortDirection = "asc" | "desc";
+
+export function sortRows(
+  rows: Row<EvBet>[],
+  column: Column,
+  direction: SortDirection,
+  context: Context,
+): Row<EvBet>[] {
+  const sign = direction === "asc" ? 1 : -1;
+  const keyed = rows.map((row) => ({ row, key: column.sortValue(row, context) }));
+  keyed.sort((a, b) => {
+    if (a.key < b.key) return -sign;
+    if (a.key > b.key) return sign;
+    return a.row.item.id - b.row.item.id;
+  });
+  return keyed.map((k) => k.row);
+}

@@ -1,0 +1,96 @@
+/** Home: the live +EV table with its filters, the plan's hidden count and the price calculator. */
+import { useMemo } from "react";
+import type { EvBet } from "../api/types";
+import { COLUMNS, type ColumnId, type Context, type SortDirection } from "../features/opportunities/columns";
+import type { Row } from "../features/opportunities/feed";
+import { FilterBar } from "../features/opportunities/FilterBar";
+import { apiQuery, matchesBooks } from "../features/opportunities/filters";
+import { HiddenNotice } from "../features/opportunities/HiddenNotice";
+import { OpportunityTable } from "../features/opportunities/OpportunityTable";
+import { TransportStatus } from "../features/opportunities/TransportStatus";
+import { useOpportunityFeed } from "../features/opportunities/useOpportunityFeed";
+import { useUrlFilters } from "../features/opportunities/useUrlFilters";
+import { usePreferences } from "../lib/preferences";
+
+const LIMIT = 500;
+
+export default function OpportunitiesRoute() {
+  const [filters, setFilters, params, setParams] = useUrlFilters();
+  const [preferences] = usePreferences();
+  const query = useMemo(() => apiQuery(filters, "ev", LIMIT), [filters]);
+  const { state, transport, error, now } = useOpportunityFeed(query);
+
+  const sortParam = params.get("sort");
+  const sort = {
+    column: (COLUMNS.some((c) => c.id === sortParam) ? sortParam : "ev") as ColumnId,
+    direction: (params.get("dir") === "asc" ? "asc" : "desc") as SortDirection,
+  };
+  const onSort = (column: ColumnId): void => {
+    const next = new URLSearchParams(params);
+    const direction = column === sort.column && sort.direction === "desc" ? "asc" : "desc";
+    next.set("sort", column);
+    next.set("dir", direction);
+    setParams(next);
+  };
+
+  const rows = useMemo(
+    () =>
+      [...state.rows.values()].filter(
+        (row): row is Row<EvBet> => row.item.kind === "ev" && matchesBooks(row.item.legs, filters.books),
+      ),
+    [state.rows, filters.books],
+  );
+  const context: Context = useMemo(
+    () => ({
+      now,
+      oddsFormat: preferences.oddsFormat,
+      bankroll: preferences.bankroll,
+      kellyFraction: preferences.kellyFraction,
+    }),
+    [now, preferences.oddsFormat, preferences.bankroll, preferences.kellyFraction],
+  );
+  const live = rows.filter((r) => r.status !== "ended").length;
+
+  return (
+    <section className="page" aria-labelledby="ev-title">
+      <h1 id="ev-title">Positive EV bets</h1>
+      <FilterBar filters={filters} onChange={setFilters} />
+      <div className="status-line">
+        <TransportStatus transport={transport} />
+        <span>
+          {live} {live === 1 ? "bet" : "bets"}
+        </span>
+        <span>
+          Stakes for a bankroll of {preferences.bankroll.toFixed(2)} at {(preferences.kellyFraction * 100).toFixed(0)}%
+          Kelly
+        </span>
+      </div>
+      <HiddenNotice hidden={state.hidden} />
+      <div className="layout-split">
+        <div>
+          {error && !state.loaded ? (
+            <p className="notice error" role="alert">
+              Could not load the opportunities: {error.message}
+            </p>
+          ) : !state.loaded ? (
+            <p className="state" aria-busy="true">
+              Loading opportunities…
+            </p>
+          ) : rows.length === 0 ? (
+            <p className="state">
+              No +EV bets match {params.toString() ? "these filters" : "right now"}. New ones appear here as the odds
+              move.
+            </p>
+          ) : (
+            <OpportunityTable rows={rows} context={context} sort={sort} onSort={onSort} />
+          )}
+          {error && state.loaded && (
+            <p className="notice error" role="alert">
+              Updates failed ({error.message}); showing the last list.
+            </p>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}

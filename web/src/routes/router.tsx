@@ -1,0 +1,28 @@
+/**
+ * The pages, each its own chunk (route-level code splitting): the first load carries the shell and the
+ * opportunities page only.
+ */
+import { createBrowserRouter, type RouteObject } from "react-router";
+import { Layout } from "./Layout";
+import { RouteError } from "./RouteError";
+
+export const routes: RouteObject[] = [
+  {
+    path: "/",
+    element: <Layout />,
+    errorElement: <RouteError />,
+    hydrateFallbackElement: <p className="page muted">Loading…</p>,
+    children: [
+      { index: true, lazy: async () => ({ Component: (await import("./OpportunitiesRoute")).default }) },
+      { path: "arbitrage", lazy: async () => ({ Component: (await import("./ArbitrageRoute")).default }) },
+      { path: "middles", lazy: async () => ({ Component: (await import("./MiddlesRoute")).default }) },
+      { path: "events/:eventId", lazy: async () => ({ Component: (await import("./EventRoute")).default }) },
+      { path: "login", lazy: async () => ({ Component: (await import("./LoginRoute")).default }) },
+      { path: "account/*", lazy: async () => ({ Component: (await import("./AccountRoute")).default }) },
+      { path: "admin/*", lazy: async () => ({ Component: (await import("./AdminRoute")).default }) },
+      { path: "*", lazy: async () => ({ Component: (await import("./NotFoundRoute")).default }) },
+    ],
+  },
+];
+
+export const router = createBrowserRouter(routes);
