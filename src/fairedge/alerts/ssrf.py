@@ -145,8 +145,8 @@ def unsafe_reason(address: IPAddress) -> str | None:
         ("loopback", address.is_loopback),
         ("link-local", address.is_link_local),
         ("multicast", address.is_multicast),
-        ("private", address.is_private or address in _SHARED),
         ("reserved", address.is_reserved),
+        ("private", address.is_private or address in _SHARED),
     )
     for name, hit in checks:
         if hit:
