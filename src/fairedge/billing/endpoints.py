@@ -13,8 +13,10 @@ from fairedge.billing.access import AccessDep, LimiterDep
 from fairedge.billing.schemas import AdminUserOut, AdminUserPage, GrantOut, KeyUsage, Me, PlanOut, RateUsage
 from fairedge.billing.service import plans_of
 from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
+from fairedge.users import preferences
 from fairedge.users import service as users
 from fairedge.users.deps import AdminUser, ClientIpDep, CurrentUser
+from fairedge.users.preferences import Preferences, PreferencesPatch, preferences_of
 from fairedge.users.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, Role, UserOut
 
 router = APIRouter(tags=["account"], responses=UNAVAILABLE | ACCESS)
@@ -43,7 +45,15 @@ def get_me(
         api_keys=KeyUsage(
             live=len(users.list_api_keys(session, user, include_revoked=False)), allowed=plan.api_keys
         ),
+        preferences=preferences_of(user),
     )
+
+
+@router.patch("/api/me/preferences", response_model=Preferences, responses=BAD_BODY | invalid())
+def update_preferences(body: PreferencesPatch, user: CurrentUser, session: SessionDep) -> Preferences:
+    """Change your preferences: only the fields sent; null puts one back to its default
+    (``default_filters``: key by key)."""
+    return preferences.update_preferences(session, user.id, body)
 
 
 @router.get("/api/keys", response_model=list[ApiKeyOut], responses=invalid())

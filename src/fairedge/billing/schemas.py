@@ -10,6 +10,7 @@ from fairedge.billing.plans import Plan
 from fairedge.kit.pagination import PageMeta
 from fairedge.ratelimit import RateDecision
 from fairedge.users.models import PlanGrant
+from fairedge.users.preferences import Preferences
 from fairedge.users.schemas import UserOut
 
 
@@ -81,6 +82,7 @@ class Me(BaseModel):
     grant: GrantOut | None = Field(description="A plan granted by an operator, apart from any subscription.")
     requests: RateUsage | None = Field(description="This plan's request quota now; null: unlimited.")
     api_keys: KeyUsage
+    preferences: Preferences = Field(description="The web app's preferences, defaults filled in.")
 
 
 class AdminUserOut(UserOut):

@@ -45,6 +45,8 @@ class User(Base):
     disabled_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    # The web app's preferences, only what the user set (users/preferences.py fills in the defaults).
+    preferences: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
 
 
 class RefreshToken(Base):
