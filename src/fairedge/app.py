@@ -33,6 +33,7 @@ from fairedge.config import Settings, get_settings
 from fairedge.db.engine import make_session_factory
 from fairedge.db.session import SessionGate
 from fairedge.errors import FairEdgeError
+from fairedge.health.admin_status import router as admin_status_router
 from fairedge.health.board import BoardGauges
 from fairedge.health.checks import HealthChecks
 from fairedge.health.endpoints import router as health_router
@@ -244,6 +245,7 @@ def create_app(
     app.include_router(alerts_router, responses=ACCESS)  # the owner's alerts; plan and rate limit inside
     app.include_router(billing_router)  # plan page (access checked inside); Stripe's webhook (signed)
     app.include_router(admin_router, dependencies=plan_checked, responses=ACCESS)
+    app.include_router(admin_status_router, dependencies=plan_checked, responses=ACCESS)
 
     registry = _metrics_registry()
 

@@ -44,7 +44,7 @@ from fairedge.kit.timeutil import utcnow
 from fairedge.observability import metrics
 from fairedge.observability.logging import configure_logging
 from fairedge.runtime import Runtime
-from fairedge.tasks import failed, heartbeat, locks
+from fairedge.tasks import failed, heartbeat, job_runs, locks
 from fairedge.tasks.broker import CeleryKeys, connect
 from fairedge.tasks.celery_config import celery_config
 from fairedge.tasks.retry_policy import countdown, retryable
@@ -60,6 +60,7 @@ app = Celery("fairedge")
 app.conf.update(celery_config(settings))
 # redis-py's pools notice a fork and reconnect in the child: one client serves every process.
 _broker = connect(settings.broker_url or "", timeout_seconds=BROKER_TIMEOUT_SECONDS)
+_runs = job_runs.RedisJobRuns(_broker, keys)  # each run's outcome, for GET /api/admin/status
 FOLLOWERS = {periodic.task: periodic.then for periodic in schedule(settings.refresh_seconds) if periodic.then}
 
 Job = Callable[[], Any]
@@ -148,6 +149,9 @@ def _run(task: Any, name: str, job: Job) -> Any:
         _release(lock_key, token)
     if error is not None:
         metrics.JOB_RUNS.labels(job=short, status="failure").inc()
+        _runs.record(
+            name, ok=False, duration_seconds=time.perf_counter() - started, error_type=type(error).__name__
+        )
         retries: int = task.request.retries
         details = {"task": name, "attempt": retries + 1, "error_type": type(error).__name__}
         if retryable(error) and retries < task.max_retries:
@@ -159,6 +163,7 @@ def _run(task: Any, name: str, job: Job) -> Any:
     metrics.JOB_RUNS.labels(job=short, status="success").inc()
     metrics.JOB_DURATION.labels(job=short).observe(time.perf_counter() - started)
     metrics.JOB_LAST_SUCCESS.labels(job=short).set(time.time())
+    _runs.record(name, ok=True, duration_seconds=time.perf_counter() - started)
     followers = FOLLOWERS.get(name, ())
     if followers:
         try:

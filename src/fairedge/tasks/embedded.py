@@ -15,6 +15,7 @@ from typing import Any
 import structlog
 
 from fairedge.observability import metrics
+from fairedge.tasks import job_runs
 from fairedge.tasks.schedule import Periodic
 
 log = structlog.get_logger(__name__)
@@ -31,8 +32,12 @@ def run_job(name: str, job: Job) -> tuple[bool, Any]:
     except Exception as exc:
         metrics.JOB_RUNS.labels(job=short, status="failure").inc()
         log.error("task_failed", task=name, error=str(exc), error_type=type(exc).__name__)
+        job_runs.EMBEDDED.record(
+            name, ok=False, duration_seconds=time.perf_counter() - started, error_type=type(exc).__name__
+        )
         return False, exc
     elapsed = time.perf_counter() - started
+    job_runs.EMBEDDED.record(name, ok=True, duration_seconds=elapsed)
     metrics.JOB_RUNS.labels(job=short, status="success").inc()
     metrics.JOB_DURATION.labels(job=short).observe(elapsed)
     metrics.JOB_LAST_SUCCESS.labels(job=short).set(time.time())
