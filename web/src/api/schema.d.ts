@@ -355,6 +355,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/bets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Bets */
+        get: operations["list_bets_api_bets_get"];
+        put?: never;
+        /** Record Bet */
+        post: operations["record_bet_api_bets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bets/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export Bets */
+        get: operations["export_bets_api_bets_export_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bets/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Bet Summary */
+        get: operations["get_bet_summary_api_bets_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bets/{bet_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Bet */
+        get: operations["get_bet_api_bets__bet_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Bet */
+        delete: operations["delete_bet_api_bets__bet_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Bet */
+        patch: operations["update_bet_api_bets__bet_id__patch"];
+        trace?: never;
+    };
     "/api/billing/checkout": {
         parameters: {
             query?: never;
@@ -563,6 +634,27 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Preferences
+         * @description Change your preferences: only the fields sent; null puts one back to its default
+         *     (``default_filters``: key by key).
+         */
+        patch: operations["update_preferences_api_me_preferences_patch"];
         trace?: never;
     };
     "/api/opportunities": {
@@ -1018,6 +1110,175 @@ export interface components {
             items: components["schemas"]["AuditEventOut"][];
             page: components["schemas"]["PageMeta"];
         };
+        /**
+         * BetIn
+         * @description A bet by hand (``event_id``, ``market``, ``outcome``, ``point`` when the market has one,
+         *     ``bookmaker``, ``price``, ``stake``), or an opportunity (``from_opportunity`` and ``stake``: one bet per
+         *     leg, the stake shared as the opportunity splits it).
+         */
+        BetIn: {
+            /** Bookmaker */
+            bookmaker?: string | null;
+            /** Event Id */
+            event_id?: number | null;
+            /**
+             * From Opportunity
+             * @description An opportunity's id.
+             */
+            from_opportunity?: number | null;
+            /** Market */
+            market?: ("h2h" | "spreads" | "totals") | null;
+            /** Outcome */
+            outcome?: string | null;
+            /**
+             * Period
+             * @default full
+             */
+            period: string;
+            /**
+             * Placed At
+             * @description When the bet was placed; now when absent.
+             */
+            placed_at?: string | null;
+            /**
+             * Point
+             * @description The outcome's own line: away +3.5, Over 221.5; none for h2h.
+             */
+            point?: number | null;
+            /** Price */
+            price?: number | null;
+            /**
+             * Stake
+             * @description Amount staked, in the bettor's currency.
+             */
+            stake: number;
+        };
+        /** BetOut */
+        BetOut: {
+            /** Away Team */
+            away_team: string;
+            /** Bookmaker */
+            bookmaker: string;
+            /**
+             * Closing Fair Prob
+             * @description The sharp closing no-vig probability.
+             */
+            closing_fair_prob: number | null;
+            /**
+             * Closing Price
+             * @description The same book's closing decimal at the bet's point.
+             */
+            closing_price: number | null;
+            /** Clv Devig Method */
+            clv_devig_method: string | null;
+            /**
+             * Clv Price
+             * @description price_decimal / closing_price − 1.
+             */
+            clv_price: number | null;
+            /**
+             * Clv Prob
+             * @description closing_fair_prob − 1 / price_decimal.
+             */
+            clv_prob: number | null;
+            /**
+             * Commence Time
+             * Format: date-time
+             */
+            commence_time: string;
+            /**
+             * Ev At Placement
+             * @description The opportunity's EV when recorded from one.
+             */
+            ev_at_placement: number | null;
+            /**
+             * Event Id
+             * @description Null once the odds store no longer holds the event.
+             */
+            event_id: number | null;
+            /** Fair Prob At Placement */
+            fair_prob_at_placement: number | null;
+            /**
+             * Final Score
+             * @description [home, away] the bet settled on automatically.
+             */
+            final_score: number[] | null;
+            /** Home Team */
+            home_team: string;
+            /** Id */
+            id: number;
+            /** Market */
+            market: string;
+            /** Opportunity Id */
+            opportunity_id: number | null;
+            /** Opportunity Kind */
+            opportunity_kind: string | null;
+            /** Outcome */
+            outcome: string;
+            /** Period */
+            period: string;
+            /**
+             * Placed At
+             * Format: date-time
+             */
+            placed_at: string;
+            /** Point */
+            point: number | null;
+            /** Price American */
+            price_american: number | null;
+            /**
+             * Price Clv Status
+             * @enum {string}
+             */
+            price_clv_status: "pending" | "ok" | "no_comparable_close";
+            /** Price Decimal */
+            price_decimal: number;
+            /**
+             * Prob Clv Status
+             * @enum {string}
+             */
+            prob_clv_status: "pending" | "ok" | "no_comparable_close";
+            /** Profit */
+            profit: number | null;
+            /** Result */
+            result: ("win" | "loss" | "push" | "void" | "half_win" | "half_loss") | null;
+            /** Settled At */
+            settled_at: string | null;
+            /** Settled By */
+            settled_by: ("auto" | "manual") | null;
+            /** Sport */
+            sport: string;
+            /** Stake */
+            stake: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "settled";
+        };
+        /** BetPage */
+        BetPage: {
+            /** Items */
+            items: components["schemas"]["BetOut"][];
+            page: components["schemas"]["PageMeta"];
+        };
+        /** BetPatch */
+        BetPatch: {
+            /** Price */
+            price?: number | null;
+            /**
+             * Result
+             * @description Settle by hand; 'open' undoes a settlement (the job settles it again).
+             */
+            result?: ("win" | "loss" | "push" | "void" | "half_win" | "half_loss") | "open" | null;
+            /** Stake */
+            stake?: number | null;
+        };
+        /** BetsOut */
+        BetsOut: {
+            /** Bets */
+            bets: components["schemas"]["BetOut"][];
+        };
         /** BoardMarketOut */
         BoardMarketOut: {
             /** Fair Source */
@@ -1179,6 +1440,53 @@ export interface components {
              * @default false
              */
             use_cookie: boolean;
+        };
+        /**
+         * DefaultFilters
+         * @description The opportunity list's filters the web app opens with (its query parameters' names and bounds).
+         */
+        DefaultFilters: {
+            /**
+             * Books
+             * @description Bookmaker keys shown; empty: every book.
+             */
+            books?: string[];
+            devig_method?: components["schemas"]["DevigMethod"] | null;
+            /**
+             * League
+             * @description Sport key (basketball_nba) or title.
+             */
+            league?: string | null;
+            /**
+             * Market
+             * @description Market key: h2h, spreads, totals…
+             */
+            market?: string | null;
+            /** Max Age Seconds */
+            max_age_seconds?: number | null;
+            /** Min Ev */
+            min_ev?: number | null;
+            /**
+             * Sport
+             * @description Sport group, e.g. basketball.
+             */
+            sport?: string | null;
+        };
+        /** DefaultFiltersPatch */
+        DefaultFiltersPatch: {
+            /** Books */
+            books?: string[] | null;
+            devig_method?: components["schemas"]["DevigMethod"] | null;
+            /** League */
+            league?: string | null;
+            /** Market */
+            market?: string | null;
+            /** Max Age Seconds */
+            max_age_seconds?: number | null;
+            /** Min Ev */
+            min_ev?: number | null;
+            /** Sport */
+            sport?: string | null;
         };
         /** DeliveryOut */
         DeliveryOut: {
@@ -1448,6 +1756,71 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** FiguresOut */
+        FiguresOut: {
+            /** Avg Clv Price */
+            avg_clv_price: number | null;
+            /** Avg Clv Prob */
+            avg_clv_prob: number | null;
+            /**
+             * Avg Ev
+             * @description Mean EV at placement of the bets recorded from an opportunity.
+             */
+            avg_ev: number | null;
+            /**
+             * Beat Close Rate
+             * @description Share of those whose price beat the book's close.
+             */
+            beat_close_rate: number | null;
+            /** Bets */
+            bets: number;
+            /**
+             * Bets With Clv
+             * @description Bets with a price CLV (the averages' and rate's base).
+             */
+            bets_with_clv: number;
+            /**
+             * Key
+             * @description The group: a sport key, a book, a market, a month (YYYY-MM), or 'all'.
+             */
+            key: string;
+            /**
+             * Losses
+             * @description Losses and half losses.
+             */
+            losses: number;
+            /** Open */
+            open: number;
+            /** Profit */
+            profit: number;
+            /**
+             * Pushes
+             * @description Pushes and voids.
+             */
+            pushes: number;
+            /**
+             * Risked
+             * @description Stakes of settled bets other than pushes and voids.
+             */
+            risked: number;
+            /**
+             * Roi
+             * @description profit / risked; null before anything settled.
+             */
+            roi: number | null;
+            /** Settled */
+            settled: number;
+            /**
+             * Staked
+             * @description Every bet's stake, open ones included.
+             */
+            staked: number;
+            /**
+             * Wins
+             * @description Wins and half wins.
+             */
+            wins: number;
+        };
         /** FilterIn */
         FilterIn: {
             /**
@@ -1652,6 +2025,8 @@ export interface components {
             /** @description A plan granted by an operator, apart from any subscription. */
             grant: components["schemas"]["GrantOut"] | null;
             plan: components["schemas"]["PlanOut"];
+            /** @description The web app's preferences, defaults filled in. */
+            preferences: components["schemas"]["Preferences"];
             /** @description This plan's request quota now; null: unlimited. */
             requests: components["schemas"]["RateUsage"] | null;
             user: components["schemas"]["UserOut"];
@@ -1873,6 +2248,42 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** Preferences */
+        Preferences: {
+            /**
+             * Bankroll
+             * @description null: not set (Kelly stakes are shown as a fraction).
+             */
+            bankroll: number | null;
+            default_filters: components["schemas"]["DefaultFilters"];
+            /** Kelly Fraction */
+            kelly_fraction: number;
+            /**
+             * Odds Format
+             * @enum {string}
+             */
+            odds_format: "american" | "decimal";
+            /**
+             * Theme
+             * @enum {string}
+             */
+            theme: "system" | "light" | "dark";
+        };
+        /**
+         * PreferencesPatch
+         * @description Only the fields sent change; ``null`` puts one back to its default (``default_filters``: per key).
+         */
+        PreferencesPatch: {
+            /** Bankroll */
+            bankroll?: number | null;
+            default_filters?: components["schemas"]["DefaultFiltersPatch"] | null;
+            /** Kelly Fraction */
+            kelly_fraction?: number | null;
+            /** Odds Format */
+            odds_format?: ("american" | "decimal") | null;
+            /** Theme */
+            theme?: ("system" | "light" | "dark") | null;
+        };
         /**
          * PriceQuery
          * @description One price and where its fair line comes from: exactly one of ``other_prices`` (the rest of the market
@@ -2075,6 +2486,18 @@ export interface components {
              * @description Stripe's status: active, trialing, past_due, canceled, unpaid, incomplete, incomplete_expired, paused; null: no subscription.
              */
             status: string | null;
+        };
+        /** SummaryOut */
+        SummaryOut: {
+            /** By Book */
+            by_book: components["schemas"]["FiguresOut"][];
+            /** By Market */
+            by_market: components["schemas"]["FiguresOut"][];
+            /** By Month */
+            by_month: components["schemas"]["FiguresOut"][];
+            /** By Sport */
+            by_sport: components["schemas"]["FiguresOut"][];
+            overall: components["schemas"]["FiguresOut"];
         };
         /** TestSendOut */
         TestSendOut: {
@@ -3720,6 +4143,547 @@ export interface operations {
             };
         };
     };
+    list_bets_api_bets_get: {
+        parameters: {
+            query?: {
+                /** @description Open or settled only. */
+                status?: ("open" | "settled") | null;
+                /** @description Sport key, e.g. basketball_nba. */
+                sport?: string | null;
+                bookmaker?: string | null;
+                market?: string | null;
+                /** @description Placed at or after. */
+                placed_from?: string | null;
+                /** @description Placed before. */
+                placed_to?: string | null;
+                /** @description Items to skip. */
+                offset?: number;
+                /** @description Items per page. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BetPage"];
+                };
+            };
+            /** @description Credentials missing, invalid, expired or revoked (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: a role, a disabled account, or the plan (forbidden, plan_limit). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A parameter was refused (validation_error); details name each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (rate_limited); Retry-After says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    record_bet_api_bets_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BetIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BetsOut"];
+                };
+            };
+            /** @description Credentials missing, invalid, expired or revoked (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: a role, a disabled account, or the plan (forbidden, plan_limit). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A parameter was refused (validation_error); details name each one. Also when the outcome, point or time does not fit the event (invalid_input). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (rate_limited); Retry-After says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_bets_api_bets_export_csv_get: {
+        parameters: {
+            query?: {
+                /** @description Open or settled only. */
+                status?: ("open" | "settled") | null;
+                /** @description Sport key, e.g. basketball_nba. */
+                sport?: string | null;
+                bookmaker?: string | null;
+                market?: string | null;
+                /** @description Placed at or after. */
+                placed_from?: string | null;
+                /** @description Placed before. */
+                placed_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every matching bet, one row each (RFC 4180). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Credentials missing, invalid, expired or revoked (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: a role, a disabled account, or the plan (forbidden, plan_limit). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A parameter was refused (validation_error); details name each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (rate_limited); Retry-After says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_bet_summary_api_bets_summary_get: {
+        parameters: {
+            query?: {
+                /** @description Sport key, e.g. basketball_nba. */
+                sport?: string | null;
+                bookmaker?: string | null;
+                market?: string | null;
+                /** @description Placed at or after. */
+                placed_from?: string | null;
+                /** @description Placed before. */
+                placed_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryOut"];
+                };
+            };
+            /** @description Credentials missing, invalid, expired or revoked (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: a role, a disabled account, or the plan (forbidden, plan_limit). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A parameter was refused (validation_error); details name each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (rate_limited); Retry-After says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_bet_api_bets__bet_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The bet's id. */
+                bet_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BetOut"];
+                };
+            };
+            /** @description Credentials missing, invalid, expired or revoked (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: a role, a disabled account, or the plan (forbidden, plan_limit). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A parameter was refused (validation_error); details name each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (rate_limited); Retry-After says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_bet_api_bets__bet_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The bet's id. */
+                bet_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Credentials missing, invalid, expired or revoked (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: a role, a disabled account, or the plan (forbidden, plan_limit). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A parameter was refused (validation_error); details name each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (rate_limited); Retry-After says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_bet_api_bets__bet_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The bet's id. */
+                bet_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BetPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BetOut"];
+                };
+            };
+            /** @description Credentials missing, invalid, expired or revoked (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: a role, a disabled account, or the plan (forbidden, plan_limit). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (not_found). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A parameter was refused (validation_error); details name each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (rate_limited); Retry-After says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     create_checkout_session_api_billing_checkout_post: {
         parameters: {
             query?: never;
@@ -4548,6 +5512,84 @@ export interface operations {
             };
             /** @description Not allowed: a role, a disabled account, or the plan (forbidden, plan_limit). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (rate_limited); Retry-After says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_preferences_api_me_preferences_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description The request body could not be read (not UTF-8 text) (http_error). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Credentials missing, invalid, expired or revoked (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: a role, a disabled account, or the plan (forbidden, plan_limit). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A parameter was refused (validation_error); details name each one. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

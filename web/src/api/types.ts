@@ -15,6 +15,8 @@ export type EventBoard = Schemas["EventBoardOut"];
 export type BoardMarket = Schemas["BoardMarketOut"];
 export type EventHistory = Schemas["EventHistoryOut"];
 export type HistorySeries = Schemas["HistorySeriesOut"];
+export type PriceQuery = Schemas["PriceQuery"];
+export type PriceResult = Schemas["PriceResult"];
 export type Sport = Schemas["SportOut"];
 export type Bookmaker = Schemas["BookmakerOut"];
 

@@ -60,7 +60,9 @@ export function formatStart(iso: string): string {
   return Number.isNaN(date.getTime()) ? "—" : timeFormat.format(date);
 }
 
-export function formatPoint(point: number | null | undefined): string {
+/** A line's point: signed for spreads (+3.5, -3.5), plain for totals (Over 220.5). */
+export function formatPoint(point: number | null | undefined, market = "spreads"): string {
   if (point === null || point === undefined) return "";
+  if (market.startsWith("totals") || market.includes("total")) return `${point}`;
   return point > 0 ? `+${point}` : `${point}`;
 }

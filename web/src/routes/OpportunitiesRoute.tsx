@@ -1,6 +1,8 @@
 /** Home: the live +EV table with its filters, the plan's hidden count and the price calculator. */
 import { useMemo } from "react";
 import type { EvBet } from "../api/types";
+import { Calculator } from "../features/pricing/Calculator";
+import { StakeSettings } from "../features/pricing/StakeSettings";
 import { COLUMNS, type ColumnId, type Context, type SortDirection } from "../features/opportunities/columns";
 import type { Row } from "../features/opportunities/feed";
 import { FilterBar } from "../features/opportunities/FilterBar";
@@ -89,6 +91,10 @@ export default function OpportunitiesRoute() {
               Updates failed ({error.message}); showing the last list.
             </p>
           )}
+        </div>
+        <div className="side">
+          <StakeSettings />
+          <Calculator />
         </div>
       </div>
     </section>

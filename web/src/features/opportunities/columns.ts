@@ -41,7 +41,7 @@ function leg(bet: EvBet) {
 
 export function outcomeText(bet: EvBet): string {
   const first = leg(bet);
-  return first ? `${first.outcome} ${formatPoint(first.point)}`.trim() : "—";
+  return first ? `${first.outcome} ${formatPoint(first.point, bet.market)}`.trim() : "—";
 }
 
 export const COLUMNS: readonly Column[] = [
