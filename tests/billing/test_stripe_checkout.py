@@ -212,7 +212,7 @@ def test_billing_off_makes_no_call_and_says_so(make_env: Callable[..., Env], fak
     }
     for path, body in (("/api/billing/checkout", {"plan": "pro"}), ("/api/billing/portal", None)):
         answer = env.client.post(path, json=body, headers=headers)
-        assert answer.status_code == 503
+        assert answer.status_code == 409
         assert answer.json()["error"]["code"] == "billing_off"
         assert "billing is off" in answer.json()["error"]["message"]
     assert fake_stripe.calls == []

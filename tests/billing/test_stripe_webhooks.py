@@ -237,7 +237,8 @@ def test_events_out_of_order_do_not_roll_the_subscription_back(billing_env: Env,
     row = subscription(billing_env)
     assert (row.status, row.plan, row.last_event_at) == ("canceled", "pro", at(1799452800))
     with billing_env.session_factory() as session:
-        outcomes = {e: o for e, o in session.execute(select(WebhookEvent.event_id, WebhookEvent.outcome))}
+        rows = session.execute(select(WebhookEvent.event_id, WebhookEvent.outcome))
+        outcomes = {row.event_id: row.outcome for row in rows}
     assert outcomes["evt_1SfEdge0003SubUpdated"] == "stale"
 
 
@@ -312,7 +313,7 @@ def test_a_signed_body_that_is_not_an_event_is_a_400(billing_env: Env) -> None:
 def test_no_webhook_secret_means_billing_is_off(make_env: Callable[..., Env]) -> None:
     env = make_env()
     answer = Stripe(env).deliver(sample("invoice.paid", None))
-    assert answer.status_code == 503
+    assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "billing_off"
 
 
@@ -341,3 +342,18 @@ def test_the_gauge_counts_plans_and_statuses_from_the_database(billing_env: Env,
     assert value == 1
     assert metrics.SUBSCRIPTIONS.labels(plan="pro", status="canceled")._value.get() == 1
     assert metrics.SUBSCRIPTIONS.labels(plan="elite", status="active")._value.get() == 0
+
+
+def test_the_admin_list_shows_the_plan_a_subscription_grants(billing_env: Env, user_id: int) -> None:
+    stripe_side = Stripe(billing_env)
+    admin = bearer(billing_env.admin())
+
+    def listed_plan() -> str:
+        page = billing_env.client.get("/api/admin/users", params={"email": EMAIL}, headers=admin).json()
+        return str(page["items"][0]["plan"])
+
+    assert listed_plan() == "free"
+    stripe_side.send("customer.subscription.created", user_id)
+    assert listed_plan() == "pro"
+    stripe_side.send("customer.subscription.deleted", user_id)
+    assert listed_plan() == "free"

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 
-from fairedge.api_schemas import ACCESS, CONFLICT, NOT_FOUND, UNAVAILABLE, ErrorBody, Responses, invalid
+from fairedge.api_schemas import ACCESS, NOT_FOUND, UNAVAILABLE, ErrorBody, Responses, invalid
 from fairedge.billing import checkout, subscriptions, webhooks
 from fairedge.billing.access import AccessDep
 from fairedge.billing.stripe_client import StripeGateway
@@ -20,8 +20,14 @@ router = APIRouter(tags=["billing"], responses=UNAVAILABLE)
 STRIPE_DOWN: Responses = {
     503: {
         "model": ErrorBody,
-        "description": "Billing is off here (billing_off), Stripe did not answer (stripe_unavailable), or "
-        "the database is unavailable.",
+        "description": "Stripe did not answer (stripe_unavailable), or the database is unavailable.",
+    }
+}
+BILLING_OFF: Responses = {
+    409: {
+        "model": ErrorBody,
+        "description": "Billing is off here: no Stripe key, or no webhook secret (billing_off); or, for a "
+        "checkout, a subscription already grants a plan (conflict).",
     }
 }
 BAD_EVENT: Responses = {
@@ -66,7 +72,7 @@ def get_subscription(
 @router.post(
     "/api/billing/checkout",
     response_model=RedirectOut,
-    responses=ACCESS | CONFLICT | STRIPE_DOWN | invalid("a plan without a price here"),
+    responses=ACCESS | BILLING_OFF | STRIPE_DOWN | invalid("a plan without a price here"),
 )
 def create_checkout_session(
     body: CheckoutIn,
@@ -82,7 +88,11 @@ def create_checkout_session(
     return RedirectOut(url=checkout.checkout_url(session, settings, stripe, user, body.plan, now))
 
 
-@router.post("/api/billing/portal", response_model=RedirectOut, responses=ACCESS | NOT_FOUND | STRIPE_DOWN)
+@router.post(
+    "/api/billing/portal",
+    response_model=RedirectOut,
+    responses=ACCESS | BILLING_OFF | NOT_FOUND | STRIPE_DOWN,
+)
 def create_portal_session(
     user: CurrentUser, _access: AccessDep, session: SessionDep, settings: SettingsDep, stripe: StripeDep
 ) -> RedirectOut:
@@ -90,7 +100,7 @@ def create_portal_session(
     return RedirectOut(url=checkout.portal_url(session, settings, stripe, user))
 
 
-@router.post("/api/webhooks/stripe", response_model=WebhookOut, responses=BAD_EVENT | STRIPE_DOWN)
+@router.post("/api/webhooks/stripe", response_model=WebhookOut, responses=BAD_EVENT | BILLING_OFF | invalid())
 def receive_stripe_event(
     payload: Annotated[bytes, Depends(raw_body)],
     session: SessionDep,

@@ -1,6 +1,6 @@
 """Paying and managing a plan: a Stripe Checkout Session for a plan, the customer portal for the rest.
 
-No call is made when billing is off (no STRIPE_SECRET_KEY): the answer says so (503 ``billing_off``), and
+No call is made when billing is off (no STRIPE_SECRET_KEY): the answer says so (409 ``billing_off``), and
 ``GET /api/billing/subscription`` tells the plan page beforehand (``billing_enabled: false``). A user whose
 subscription grants a plan already changes or cancels it in the customer portal, not with a second checkout.
 """
@@ -20,7 +20,10 @@ from fairedge.users.models import User
 
 
 class BillingOff(FairEdgeError):
-    status_code = 503
+    """Billing is not configured on this deployment: a state of the server, not a failure (409, no retry helps
+    until an operator sets the Stripe settings)."""
+
+    status_code = 409
     code = "billing_off"
 
 
