@@ -26,11 +26,17 @@ import orjson
 import redis
 import redis.asyncio as aredis
 import structlog
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = structlog.get_logger(__name__)
 
 STREAM_KEY = "fairedge:stream:opportunities"
 READ_COUNT = 100  # entries per read at most
+MAX_BLOCK_SECONDS = 10.0  # a blocking read waits at most this long
+# One reconnect, at once, for a pooled connection a past outage left broken; never a retry after a timeout.
+RECONNECT_ON: tuple[type[redis.RedisError], ...] = (redis.ConnectionError,)
 EntryId = tuple[int, int]
 
 
@@ -164,11 +170,15 @@ class RedisLog:
         self._maxlen = maxlen
         self._timeout = timeout_seconds
         self._client = redis.Redis.from_url(
-            url, socket_timeout=timeout_seconds, socket_connect_timeout=timeout_seconds
+            url,
+            socket_timeout=timeout_seconds,
+            socket_connect_timeout=timeout_seconds,
+            retry=Retry(NoBackoff(), 1, supported_errors=RECONNECT_ON),
         )
-        # One async client per event loop (one per API process; tests may run several loops).
+        # Async clients per event loop (one per API process; tests may run several loops): one for short
+        # calls, one for blocking reads, whose socket timeout covers the block.
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._aclient: aredis.Redis | None = None
+        self._clients: tuple[aredis.Redis, aredis.Redis] | None = None
 
     def publish(self, data: dict[str, Any]) -> str | None:
         try:
@@ -181,17 +191,21 @@ class RedisLog:
             return None
         return str(entry_id.decode())
 
-    def _async(self, block_seconds: float) -> aredis.Redis:
+    def _async(self, *, blocking: bool = False) -> aredis.Redis:
         loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._aclient is None:
-            self._aclient = aredis.Redis.from_url(
-                self._url,
-                socket_connect_timeout=self._timeout,
-                # A blocking read holds its connection while Redis waits: the timeout covers the block.
-                socket_timeout=self._timeout + max(block_seconds, 1.0),
+        if self._loop is not loop or self._clients is None:
+            self._clients = tuple(  # type: ignore[assignment]
+                aredis.Redis.from_url(
+                    self._url,
+                    socket_connect_timeout=self._timeout,
+                    socket_timeout=self._timeout + wait,
+                    retry=AsyncRetry(NoBackoff(), 1, supported_errors=RECONNECT_ON),
+                )
+                for wait in (0.0, MAX_BLOCK_SECONDS)
             )
             self._loop = loop
-        return self._aclient
+        assert self._clients is not None
+        return self._clients[1 if blocking else 0]
 
     async def _info(self, client: aredis.Redis) -> tuple[EntryId, EntryId]:
         """(newest id, oldest id still held once some were trimmed, else (0, 0)); a stream that does not
@@ -208,24 +222,30 @@ class RedisLog:
 
     async def last_id(self) -> str:
         try:
-            last, _ = await self._info(self._async(0.0))
+            last, _ = await self._info(self._async())
         except (redis.RedisError, OSError) as exc:
             raise LogUnavailable(type(exc).__name__) from exc
         return format_id(last)
 
     async def read(self, after: str, *, block_seconds: float = 0.0) -> Batch:
         parsed = parse_id(after)
-        client = self._async(block_seconds)
+        if parsed is None:
+            return Batch(reset=True)
+        block = int(min(block_seconds, MAX_BLOCK_SECONDS) * 1000) if block_seconds > 0 else None
+        client = self._async()
         try:
-            if parsed is None:
-                return Batch(reset=True)
-            block = int(block_seconds * 1000) if block_seconds > 0 else None
-            found: Any = await client.xread({self.key: format_id(parsed)}, count=READ_COUNT, block=block)
+            # Bounded here too: the blocking client's socket timeout is the longest block's.
+            found: Any = await asyncio.wait_for(
+                self._async(blocking=block is not None).xread(
+                    {self.key: format_id(parsed)}, count=READ_COUNT, block=block
+                ),
+                self._timeout + (block or 0) / 1000,
+            )
             # After the read: entries trimmed before it are seen here (entries-added beyond the length,
             # Redis 7). Once trimmed, an id before the oldest entry held has lost what followed it (at worst
             # none: the entry right after it was the oldest trimmed, and the resume resets needlessly).
             last, held_from = await self._info(client)
-        except (redis.RedisError, OSError) as exc:
+        except (redis.RedisError, OSError, TimeoutError) as exc:
             raise LogUnavailable(type(exc).__name__) from exc
         if parsed < held_from or parsed > last:
             return Batch(reset=True)
