@@ -39,6 +39,7 @@ class Receiver:
     host: str = "127.0.0.1"
     statuses: list[int] = field(default_factory=lambda: [204])
     location: str | None = None  # sent with a 3xx
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every answer
     received: list[Received] = field(default_factory=list)
 
     def start(self) -> Receiver:
@@ -54,6 +55,8 @@ class Receiver:
                 self.send_response(status)
                 if receiver.location and 300 <= status < 400:
                     self.send_header("Location", receiver.location)
+                for name, value in receiver.headers.items():
+                    self.send_header(name, value)
                 body = (
                     b"" if status == 204 else b'{"message": "receiver says no"}' if status >= 400 else b"ok"
                 )

@@ -148,6 +148,29 @@ def test_a_webhook_that_keeps_failing_is_paused_and_its_owner_resumes_it(env: En
         dead.stop()
 
 
+def test_a_rate_limiting_receiver_is_retried_after_its_retry_after_and_not_paused(env: Env) -> None:
+    busy = Receiver(statuses=[429, 429, 204], headers={"Retry-After": "120"}).start()
+    try:
+        alert_id = _alert(env, busy.url, kind=["ev"])
+        scan_board(env.session_factory, SCANNED, nba())
+        env.clock.advance(10)
+        run_job(env.session_factory, env.runtime.settings, env.clock, pause_after=1)
+        (waiting,) = _deliveries(env, alert_id)
+        assert waiting.status == "pending" and waiting.response_code == 429
+        assert waiting.next_attempt_at == env.clock.now + timedelta(seconds=120)  # longer than the backoff
+        assert _status(env, alert_id) == {"status": "active", "reason": None, "failures": 0}
+        env.clock.advance(119)
+        run_job(env.session_factory, env.runtime.settings, env.clock, pause_after=1)
+        assert len(busy.received) == 1
+        for _ in range(2):
+            env.clock.advance(120)
+            run_job(env.session_factory, env.runtime.settings, env.clock, pause_after=1)
+        (done,) = _deliveries(env, alert_id)
+        assert (done.status, done.attempts, len(busy.received)) == ("delivered", 3, 3)
+    finally:
+        busy.stop()
+
+
 def test_a_delivery_out_of_attempts_is_failed(env: Env) -> None:
     dead = Receiver(statuses=[502]).start()
     try:

@@ -37,6 +37,11 @@ class SendResult:
     error: str | None
     retryable: bool  # False: the URL is refused by the guard; a retry cannot succeed
     seconds: float
+    retry_after: float | None = None  # a 429's Retry-After, in seconds: the receiver is rate limiting us
+
+    @property
+    def throttled(self) -> bool:
+        return self.status_code == 429
 
 
 def _iso(value: Any) -> datetime:
@@ -158,12 +163,24 @@ class WebhookSender:
         code = response.status_code
         if 200 <= code < 300:
             return SendResult(True, code, None, True, seconds)
+        if code == 429:
+            wait = _seconds(response.headers.get("Retry-After"))
+            log.info("alert_webhook_throttled", url=masked, retry_after=wait)
+            return SendResult(False, code, "HTTP 429: rate limited by the receiver", True, seconds, wait)
         if 300 <= code < 400:
             error = f"HTTP {code}: redirects are not followed (webhooks must answer at the saved URL)"
         else:
             error = f"HTTP {code}: {response.text[:ERROR_CHARS]}"
         log.warning("alert_webhook_failed", url=masked, status=code)
         return SendResult(False, code, error, True, seconds)
+
+
+def _seconds(value: str | None) -> float | None:
+    """Retry-After as seconds (Discord and Slack send a number; an HTTP date is not worth parsing here)."""
+    try:
+        return max(float(value), 0.0) if value is not None else None
+    except ValueError:
+        return None
 
 
 def policy_for(settings: Settings) -> WebhookPolicy:

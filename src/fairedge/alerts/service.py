@@ -398,8 +398,9 @@ def record(
     now: datetime,
 ) -> Counter[str]:
     """Write each attempt's outcome (None: not attempted this run, released for the next). A failed
-    attempt is retried after exponential backoff with jitter, up to ``max_attempts``; ``pause_after``
-    failures in a row (or a URL the guard now refuses) pause the alert."""
+    attempt is retried after exponential backoff with jitter (or the receiver's Retry-After if longer),
+    up to ``max_attempts``; ``pause_after`` failures in a row (or a URL the guard now refuses) pause the
+    alert. A 429 (the receiver rate limiting us) is retried but is no step towards a pause."""
     results = list(results)
     deliveries_ = repository.deliveries_by_id(session, [c.delivery_id for c, _ in results])
     alerts = repository.alerts_by_id(session, sorted({c.alert_id for c, _ in results}))
@@ -421,12 +422,14 @@ def record(
             counts["delivered"] += 1
             continue
         d.last_error = result.error
-        alert.consecutive_failures += 1
+        if not result.throttled:  # a receiver rate limiting us is working: no step towards a pause
+            alert.consecutive_failures += 1
         if not result.retryable or d.attempts >= rules.max_attempts:
             d.status, d.next_attempt_at = "failed", None
             counts["failed"] += 1
         else:
-            d.next_attempt_at = now + timedelta(seconds=rules.wait(d.attempts))
+            wait = max(rules.wait(d.attempts), min(result.retry_after or 0.0, MAX_BACKOFF_SECONDS))
+            d.next_attempt_at = now + timedelta(seconds=wait)
             counts["retry"] += 1
         if not result.retryable:
             to_pause[alert.id] = (f"webhook refused: {result.error}", "unsafe")
