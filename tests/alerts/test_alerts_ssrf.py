@@ -6,6 +6,8 @@ database is involved."""
 from __future__ import annotations
 
 import ipaddress
+import socket
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
@@ -244,3 +246,18 @@ def test_a_webhook_refused_at_send_time_pauses_its_alert(env: Env, receiver: Rec
         )
         (delivery,) = session.scalars(select(AlertDelivery).where(AlertDelivery.alert_id == alert_id))
         assert (delivery.status, delivery.attempts) == ("failed", 1)
+
+
+def test_a_slow_dns_answer_is_no_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fairedge.alerts import ssrf
+
+    def slow(*_args: object, **_kwargs: object) -> list[object]:
+        time.sleep(1.0)
+        return []
+
+    monkeypatch.setattr(ssrf, "RESOLVE_TIMEOUT_SECONDS", 0.1)
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    started = time.perf_counter()
+    with pytest.raises(UnsafeWebhook, match="does not resolve"):
+        ssrf.system_resolver("slow.example.com", 443)
+    assert time.perf_counter() - started < 0.5

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Path, Response
 from fairedge.alerts import service
 from fairedge.alerts.delivery import policy_for, sender_for
 from fairedge.alerts.schemas import AlertCreate, AlertOut, AlertUpdate, DeliveryOut, DeliveryPage, TestSendOut
-from fairedge.api_schemas import BAD_BODY, NOT_FOUND, Responses, invalid
+from fairedge.api_schemas import BAD_BODY, NOT_FOUND, UNAVAILABLE, Responses, invalid
 from fairedge.billing.access import AccessDep
 from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
 from fairedge.users.deps import CurrentUser
 
-router = APIRouter(prefix="/api/alerts", tags=["alerts"])
+router = APIRouter(prefix="/api/alerts", tags=["alerts"], responses=UNAVAILABLE)
 
 AlertId = Annotated[int, Path(ge=1, le=2**62)]
 OVER_CAP: Responses = {

@@ -18,6 +18,8 @@ import ipaddress
 import socket
 import ssl
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,11 +41,18 @@ class UnsafeWebhook(InvalidInput):
     """A webhook URL that points where FairEdge must not send requests."""
 
 
+RESOLVE_TIMEOUT_SECONDS = 3.0
+# getaddrinfo cannot be interrupted: it runs in these threads, and a caller waits at most the timeout.
+_resolvers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fairedge-alert-dns")
+
+
 def system_resolver(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to (literal IPs, decimal or octal forms included)."""
+    """Every address ``host`` resolves to (literal IPs, decimal forms included), within
+    ``RESOLVE_TIMEOUT_SECONDS``: a slow DNS server never holds a request or the delivery job."""
+    future = _resolvers.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+        infos = future.result(timeout=RESOLVE_TIMEOUT_SECONDS)
+    except (socket.gaierror, UnicodeError, FutureTimeout) as exc:
         raise UnsafeWebhook(
             f"webhook host {host!r} does not resolve", details=[{"parameter": "webhook_url"}]
         ) from exc
