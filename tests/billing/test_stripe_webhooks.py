@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -357,3 +358,67 @@ def test_the_admin_list_shows_the_plan_a_subscription_grants(billing_env: Env, u
     assert listed_plan() == "pro"
     stripe_side.send("customer.subscription.deleted", user_id)
     assert listed_plan() == "free"
+
+
+@pytest.mark.parametrize(
+    ("header", "body"),
+    [("v1=abc", b"{}"), ("t=abc,v1=abc", b"{}"), ("t=1768500000", b"{}"), (None, b"\xff\xfe not utf-8")],
+)
+def test_malformed_signature_headers_and_bodies_are_a_400(
+    billing_env: Env, header: str | None, body: bytes
+) -> None:
+    if header is None:  # a correct signature over bytes that are not text
+        timestamp = int(billing_env.clock.now.timestamp())
+        digest = stripe.WebhookSignature._compute_signature(f"{timestamp}.", SECRET)
+        header = f"t={timestamp},v1={digest}"
+    answer = billing_env.client.post(
+        "/api/webhooks/stripe", content=body, headers={"Stripe-Signature": header}
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "bad_signature"
+    assert counts(billing_env) == (0, 0)
+
+
+def test_a_price_nobody_maps_grants_nothing_and_is_logged(billing_env: Env, user_id: int) -> None:
+    stripe_side = Stripe(billing_env)
+    event = sample("customer.subscription.created", user_id)
+    price = event["data"]["object"]["items"]["data"][0]["price"]
+    price.update(id="price_unknown", lookup_key=None, metadata={})
+    with capture_logs() as logs:
+        assert stripe_side.deliver(event).json()["outcome"] == "applied"
+    assert any(entry["event"] == "stripe_price_unplaced" for entry in logs)
+    row = subscription(billing_env)
+    assert (row.status, row.plan) == ("active", None)
+    assert view_at(billing_env, user_id, billing_env.clock.now).grants_plan is False
+
+
+def test_one_off_invoices_and_strangers_change_nothing(billing_env: Env, user_id: int) -> None:
+    stripe_side = Stripe(billing_env)
+    one_off = sample("invoice.paid", user_id)
+    one_off["data"]["object"]["parent"] = None
+    assert stripe_side.deliver(one_off).json()["outcome"] == "ignored"
+    stranger = sample("customer.subscription.created", 999_999)  # a user id this deployment does not have
+    assert stripe_side.deliver(stranger).json()["outcome"] == "unlinked"
+    assert subscription(billing_env).user_id is None
+
+
+def test_a_later_checkout_with_a_new_customer_relinks_the_user(billing_env: Env, user_id: int) -> None:
+    stripe_side = Stripe(billing_env)
+    stripe_side.send("checkout.session.completed", user_id)
+    again = sample("checkout.session.completed", user_id)
+    again["id"] = "evt_second_checkout"
+    again["data"]["object"]["customer"] = "cus_second"
+    assert stripe_side.deliver(again).json()["outcome"] == "applied"
+    with billing_env.session_factory() as session:
+        assert session.get(StripeCustomer, user_id).customer_id == "cus_second"  # type: ignore[union-attr]
+
+
+def test_the_apps_health_probe_keeps_the_gauge_from_the_database(make_env: Callable[..., Env]) -> None:
+    gauge = metrics.SUBSCRIPTIONS.labels(plan="elite", status="trialing")
+    gauge.set(99)  # a stale value: the probe of a starting app replaces it with the database's count
+    env = make_env(HEALTH_PROBE_SECONDS=0.05)
+    deadline = time.monotonic() + 10
+    while gauge._value.get() == 99 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gauge._value.get() == 0
+    assert 'fairedge_subscriptions{plan="elite",status="trialing"} 0.0' in env.client.get("/metrics").text

@@ -56,10 +56,6 @@ def set_event_outcome(session: Session, event_id: str, outcome: str) -> None:
     session.execute(update(WebhookEvent).where(WebhookEvent.event_id == event_id).values(outcome=outcome))
 
 
-def event(session: Session, event_id: str) -> WebhookEvent | None:
-    return session.get(WebhookEvent, event_id)
-
-
 def subscription_for_update(session: Session, subscription_id: str) -> Subscription | None:
     """The subscription, locked until the transaction ends (PostgreSQL; SQLite has one writer anyway)."""
     return session.scalars(
