@@ -21,6 +21,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Admin Status
+         * @description The health services, odds freshness and credits, each job's last success and failure, and the cache's
+         *     hit ratio: computed now, a hung dependency costing at most its short timeout.
+         */
+        get: operations["get_admin_status_api_admin_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/users": {
         parameters: {
             query?: never;
@@ -849,6 +870,33 @@ export interface components {
              */
             status: "accepted";
         };
+        /** AdminStatus */
+        AdminStatus: {
+            cache: components["schemas"]["CacheStatus"];
+            odds: components["schemas"]["OddsStatus"];
+            /**
+             * Services
+             * @description database, redis, celery: as /health/<name> answers.
+             */
+            services: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /**
+             * Status
+             * @description As /health: healthy, degraded or unhealthy (the database is down).
+             */
+            status: string;
+            tasks: components["schemas"]["TaskStatus"];
+            /**
+             * Timestamp
+             * Format: date-time
+             */
+            timestamp: string;
+            /** Version */
+            version: string;
+        };
         /** AdminUserOut */
         AdminUserOut: {
             /**
@@ -1358,6 +1406,18 @@ export interface components {
             sharp_weight: number;
             /** Title */
             title: string;
+        };
+        /** CacheStatus */
+        CacheStatus: {
+            /**
+             * Hit Ratio
+             * @description hits / (hits + misses) over every view; null: no traffic.
+             */
+            hit_ratio: number | null;
+            /** Target Hit Ratio */
+            target_hit_ratio: number;
+            /** Views */
+            views: components["schemas"]["ViewCache"][];
         };
         /** CheckoutIn */
         CheckoutIn: {
@@ -1894,11 +1954,6 @@ export interface components {
             /** Reason */
             reason: string | null;
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
-        };
         /**
          * Hidden
          * @description What the caller's plan withheld of the opportunities matching the request's filters.
@@ -1970,6 +2025,34 @@ export interface components {
             point: number | null;
             /** Points */
             points: components["schemas"]["HistoryPointOut"][];
+        };
+        /** JobStatus */
+        JobStatus: {
+            /**
+             * Job
+             * @description The task name without tasks. (odds_refresh, ev_calculation, …).
+             */
+            job: string;
+            /** Last Duration Seconds */
+            last_duration_seconds: number | null;
+            /** Last Error Type */
+            last_error_type: string | null;
+            /** Last Failure At */
+            last_failure_at: string | null;
+            /** Last Failure Seconds Ago */
+            last_failure_seconds_ago: number | null;
+            /** Last Success At */
+            last_success_at: string | null;
+            /** Last Success Seconds Ago */
+            last_success_seconds_ago: number | null;
+            /** Queue */
+            queue: string;
+            /**
+             * Status
+             * @description failing: the last run failed; unknown: the record could not be read.
+             * @enum {string}
+             */
+            status: "ok" | "failing" | "never_run" | "unknown";
         };
         /** KeyUsage */
         KeyUsage: {
@@ -2133,6 +2216,26 @@ export interface components {
             american: number;
             /** Decimal */
             decimal: number;
+        };
+        /** OddsStatus */
+        OddsStatus: {
+            /**
+             * Feed
+             * @description As /health/odds-feed answers: credits, quota, each sport's cadence.
+             */
+            feed: {
+                [key: string]: unknown;
+            };
+            /**
+             * Provider
+             * @description simulator, replay or the_odds_api.
+             */
+            provider: string;
+            /**
+             * Sports
+             * @description null: the database did not answer.
+             */
+            sports: components["schemas"]["SportFreshness"][] | null;
         };
         /** OpportunityPage */
         OpportunityPage: {
@@ -2426,6 +2529,18 @@ export interface components {
              */
             password: string;
         };
+        /** SportFreshness */
+        SportFreshness: {
+            /** Age Seconds */
+            age_seconds: number;
+            /**
+             * Last Refresh At
+             * Format: date-time
+             */
+            last_refresh_at: string;
+            /** Sport */
+            sport: string;
+        };
         /** SportOut */
         SportOut: {
             /** Active */
@@ -2498,6 +2613,22 @@ export interface components {
             /** By Sport */
             by_sport: components["schemas"]["FiguresOut"][];
             overall: components["schemas"]["FiguresOut"];
+        };
+        /** TaskStatus */
+        TaskStatus: {
+            /**
+             * Error
+             * @description Why the record could not be read (the broker did not answer).
+             */
+            error: string | null;
+            /** Jobs */
+            jobs: components["schemas"]["JobStatus"][];
+            /**
+             * Source
+             * @description Where the runs are recorded: this process (fairedge run), the broker's Redis (Celery), or nowhere (no scheduler and no broker).
+             * @enum {string}
+             */
+            source: "embedded" | "redis" | "none";
         };
         /** TestSendOut */
         TestSendOut: {
@@ -2576,18 +2707,16 @@ export interface components {
             /** Role */
             role?: ("user" | "analyst" | "admin") | null;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
+        /** ViewCache */
+        ViewCache: {
+            /** Hit Ratio */
+            hit_ratio: number | null;
+            /** Hits */
+            hits: number;
+            /** Misses */
+            misses: number;
+            /** View */
+            view: string;
         };
         /** WebhookOut */
         WebhookOut: {
@@ -2658,6 +2787,62 @@ export interface operations {
             };
             /** @description A parameter was refused (validation_error); details name each one. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (rate_limited); Retry-After says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_admin_status_api_admin_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminStatus"];
+                };
+            };
+            /** @description Credentials missing, invalid, expired or revoked (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: a role, a disabled account, or the plan (forbidden, plan_limit). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2901,6 +3086,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_alert_api_alerts_post: {
@@ -2961,6 +3155,15 @@ export interface operations {
             };
             /** @description Too many requests (rate_limited); Retry-After says when to try again. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3035,6 +3238,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delete_alert_api_alerts__alert_id__delete: {
@@ -3093,6 +3305,15 @@ export interface operations {
             };
             /** @description Too many requests (rate_limited); Retry-After says when to try again. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3180,6 +3401,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_deliveries_api_alerts__alert_id__deliveries_get: {
@@ -3245,6 +3475,15 @@ export interface operations {
             };
             /** @description Too many requests (rate_limited); Retry-After says when to try again. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3319,6 +3558,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     resume_alert_api_alerts__alert_id__resume_post: {
@@ -3386,6 +3634,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     send_test_api_alerts__alert_id__test_post: {
@@ -3446,6 +3703,15 @@ export interface operations {
             };
             /** @description Too many requests (rate_limited); Retry-After says when to try again. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4724,7 +4990,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The change conflicts (conflict). */
+            /** @description Billing is off here: no Stripe key, or no webhook secret (billing_off); or, for a checkout, a subscription already grants a plan (conflict). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4751,7 +5017,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Billing is off here (billing_off), Stripe did not answer (stripe_unavailable), or the database is unavailable. */
+            /** @description Stripe did not answer (stripe_unavailable), or the database is unavailable. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4807,6 +5073,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Billing is off here: no Stripe key, or no webhook secret (billing_off); or, for a checkout, a subscription already grants a plan (conflict). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Too many requests (rate_limited); Retry-After says when to try again. */
             429: {
                 headers: {
@@ -4816,7 +5091,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Billing is off here (billing_off), Stripe did not answer (stripe_unavailable), or the database is unavailable. */
+            /** @description Stripe did not answer (stripe_unavailable), or the database is unavailable. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5947,16 +6222,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Billing is off here: no Stripe key, or no webhook secret (billing_off); or, for a checkout, a subscription already grants a plan (conflict). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A parameter was refused (validation_error); details name each one. */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Billing is off here (billing_off), Stripe did not answer (stripe_unavailable), or the database is unavailable. */
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
             503: {
                 headers: {
                     [name: string]: unknown;

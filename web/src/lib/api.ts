@@ -32,7 +32,7 @@ export async function authFetch(request: Request): Promise<Response> {
   const token = await accessToken();
   const response = await fetch(withToken(request, token));
   if (response.status !== 401) return response;
-  const refreshed = await refreshAccessToken(true);
+  const refreshed = await refreshAccessToken(token ?? "");
   if (refreshed === null) {
     for (const listener of expiredListeners) listener();
     return response;
@@ -40,7 +40,8 @@ export async function authFetch(request: Request): Promise<Response> {
   return fetch(withToken(retry, refreshed));
 }
 
-export const api = createClient<paths>({ baseUrl: "", fetch: authFetch });
+// Absolute: the Fetch API outside browsers (tests) refuses relative URLs.
+export const api = createClient<paths>({ baseUrl: globalThis.location?.origin ?? "", fetch: authFetch });
 
 export interface ApiErrorBody {
   error?: { code?: string; message?: string; details?: unknown };

@@ -126,16 +126,16 @@ async function postRefresh(): Promise<string | null> {
 }
 
 /**
- * A valid access token, refreshing it if needed (`force`: the server refused the current one), or null when
- * there is no session. One refresh at a time in this browser, whatever the number of tabs and callers.
+ * A valid access token, refreshing it if needed, or null when there is no session. `rejected`: the token the
+ * server just refused (a 401), refreshed even if it looks fresh here, unless another tab has replaced it
+ * meanwhile. One refresh at a time in this browser, whatever the number of tabs and callers.
  */
-export function refreshAccessToken(force = false): Promise<string | null> {
-  const staleToken = state.status === "authenticated" ? state.accessToken : null;
+export function refreshAccessToken(rejected: string | null = null): Promise<string | null> {
   inFlight ??= (async () => {
     const run = async (): Promise<string | null> => {
       // Another tab may have refreshed while this one waited for the lock.
       const current = freshToken();
-      if (current !== null && (!force || current !== staleToken)) return current;
+      if (current !== null && current !== rejected) return current;
       return postRefresh();
     };
     try {

@@ -60,7 +60,13 @@ export default function EventRoute() {
   const chart = useMemo(
     () =>
       history.data && market && outcome
-        ? chartData(history.data.series, market.market_id, outcome, market.sharp_books)
+        ? chartData(
+            history.data.series,
+            market.market_id,
+            outcome,
+            market.sharp_books,
+            market.outcomes.map((o) => o.name),
+          )
         : null,
     [history.data, market, outcome],
   );
@@ -171,7 +177,7 @@ export default function EventRoute() {
         <p className="state">No sharp book has quoted this market yet.</p>
       ) : (
         <div className="panel">
-          <LineChart data={chart} oddsFormat={preferences.oddsFormat} title={`${outcome} · ${marketLabel(market!)}`} />
+          <LineChart data={chart} oddsFormat={preferences.odds_format} title={`${outcome} · ${marketLabel(market!)}`} />
           <p className="muted chart-note">
             Sharp books' prices over time; “sharp no-vig” is their average multiplicative no-vig price at each
             moment.
@@ -185,7 +191,7 @@ export default function EventRoute() {
       ) : (
         <div className="boards">
           {markets.map((m) => (
-            <OddsBoard key={m.market_id} market={m} oddsFormat={preferences.oddsFormat} now={now} />
+            <OddsBoard key={m.market_id} market={m} oddsFormat={preferences.odds_format} now={now} />
           ))}
         </div>
       )}

@@ -75,8 +75,8 @@ export function Layout() {
           <label className="compact">
             <span className="visually-hidden">Odds format</span>
             <select
-              value={preferences.oddsFormat}
-              onChange={(e) => setPreferences({ oddsFormat: e.target.value === "decimal" ? "decimal" : "american" })}
+              value={preferences.odds_format}
+              onChange={(e) => setPreferences({ odds_format: e.target.value === "decimal" ? "decimal" : "american" })}
             >
               <option value="american">American</option>
               <option value="decimal">Decimal</option>

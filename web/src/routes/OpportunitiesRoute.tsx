@@ -12,6 +12,7 @@ import { OpportunityTable } from "../features/opportunities/OpportunityTable";
 import { TransportStatus } from "../features/opportunities/TransportStatus";
 import { useOpportunityFeed } from "../features/opportunities/useOpportunityFeed";
 import { useUrlFilters } from "../features/opportunities/useUrlFilters";
+import { formatMoney, formatPercent } from "../lib/format";
 import { usePreferences } from "../lib/preferences";
 
 const LIMIT = 500;
@@ -45,11 +46,11 @@ export default function OpportunitiesRoute() {
   const context: Context = useMemo(
     () => ({
       now,
-      oddsFormat: preferences.oddsFormat,
+      oddsFormat: preferences.odds_format,
       bankroll: preferences.bankroll,
-      kellyFraction: preferences.kellyFraction,
+      kellyFraction: preferences.kelly_fraction,
     }),
-    [now, preferences.oddsFormat, preferences.bankroll, preferences.kellyFraction],
+    [now, preferences.odds_format, preferences.bankroll, preferences.kelly_fraction],
   );
   const live = rows.filter((r) => r.status !== "ended").length;
 
@@ -63,8 +64,9 @@ export default function OpportunitiesRoute() {
           {live} {live === 1 ? "bet" : "bets"}
         </span>
         <span>
-          Stakes for a bankroll of {preferences.bankroll.toFixed(2)} at {(preferences.kellyFraction * 100).toFixed(0)}%
-          Kelly
+          {preferences.bankroll === null
+            ? `Stakes as shares of your bankroll at ${formatPercent(preferences.kelly_fraction)} Kelly (set a bankroll for amounts)`
+            : `Stakes for a bankroll of ${formatMoney(preferences.bankroll)} at ${formatPercent(preferences.kelly_fraction)} Kelly`}
         </span>
       </div>
       <HiddenNotice hidden={state.hidden} />

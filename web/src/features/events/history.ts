@@ -31,6 +31,8 @@ export function chartData(
   marketId: number,
   outcome: string,
   sharpBooks: readonly string[],
+  /** The market's outcomes (the board's): a book's no-vig price needs its price on each. */
+  outcomes: readonly string[],
 ): ChartData {
   const market = series.filter((s) => s.market_id === marketId);
   const sharp = new Set(sharpBooks);
@@ -42,7 +44,6 @@ export function chartData(
     }
   }
   const times = [...timeSet].filter(Number.isFinite).sort((a, b) => a - b);
-  const outcomes = [...new Set(market.map((s) => s.outcome))];
   const byBook = new Map<string, HistorySeries[]>();
   for (const s of market) {
     if (!sharp.has(s.bookmaker)) continue;

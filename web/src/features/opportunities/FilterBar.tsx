@@ -1,9 +1,11 @@
 /** The filters (sport, league, market, books, min EV, max age, devig method), written to the URL as they change. */
 import { useQuery } from "@tanstack/react-query";
-import { useId } from "react";
+import { useId, useState } from "react";
 import { api, unwrap } from "../../lib/api";
 import { DEVIG_METHODS } from "../../api/types";
-import type { Filters } from "./filters";
+import { usePreferences } from "../../lib/preferences";
+import { EMPTY_FILTERS, type Filters } from "./filters";
+import { fromDefaults, toDefaults } from "./useUrlFilters";
 
 const MARKETS = ["h2h", "spreads", "totals"];
 
@@ -32,6 +34,9 @@ export interface FilterBarProps {
 export function FilterBar({ filters, onChange, minLabel = "Min EV %", showMethod = true }: FilterBarProps) {
   const { sports, books } = useCatalog();
   const id = useId();
+  const [preferences, setPreferences] = usePreferences();
+  const [saved, setSaved] = useState(false);
+  const isDefault = JSON.stringify(fromDefaults(preferences.default_filters)) === JSON.stringify(filters);
   const sportGroups = [...new Set(sports.map((s) => s.sport))].sort();
   const leagues = sports.filter((s) => !filters.sport || s.sport === filters.sport);
   const set = (change: Partial<Filters>): void => onChange({ ...filters, ...change });
@@ -134,6 +139,28 @@ export function FilterBar({ filters, onChange, minLabel = "Min EV %", showMethod
           </select>
         </label>
       )}
+      <div className="filter-actions">
+        <button
+          type="button"
+          className="ghost"
+          disabled={JSON.stringify(filters) === JSON.stringify(EMPTY_FILTERS)}
+          onClick={() => onChange(EMPTY_FILTERS)}
+        >
+          Clear
+        </button>
+        <button
+          type="button"
+          className="ghost"
+          disabled={isDefault}
+          onClick={() => {
+            setPreferences({ default_filters: toDefaults(filters) });
+            setSaved(true);
+          }}
+          title="Open the list with these filters next time"
+        >
+          {isDefault && saved ? "Saved as default" : "Save as default"}
+        </button>
+      </div>
     </form>
   );
 }

@@ -38,7 +38,7 @@ export function OpportunityListPage<T extends Opportunity>(props: OpportunityLis
   const id = useId();
   const [filters, setFilters] = useUrlFilters();
   const [preferences] = usePreferences();
-  const [total, setTotal] = useState<number>(preferences.bankroll > 0 ? preferences.bankroll : 100);
+  const [total, setTotal] = useState<number>(preferences.bankroll ?? 100);
   const query = useMemo(() => apiQuery(filters, kind, LIMIT), [filters, kind]);
   const { state, transport, error, now } = useOpportunityFeed(query);
 
@@ -93,7 +93,7 @@ export function OpportunityListPage<T extends Opportunity>(props: OpportunityLis
               className={`card${row.status === "new" ? " is-new" : ""}${row.status === "ended" ? " is-ended" : ""}`}
               data-status={row.status}
             >
-              <Card row={row} total={total} now={now} oddsFormat={preferences.oddsFormat} />
+              <Card row={row} total={total} now={now} oddsFormat={preferences.odds_format} />
             </li>
           ))}
         </ul>

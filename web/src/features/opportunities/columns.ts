@@ -7,7 +7,8 @@ import { ageSeconds, type Row } from "./feed";
 export interface Context {
   now: number;
   oddsFormat: OddsFormat;
-  bankroll: number;
+  /** null: no bankroll set; stakes are shown as shares of the bankroll. */
+  bankroll: number | null;
   kellyFraction: number;
 }
 
@@ -31,8 +32,14 @@ export interface Column {
   sortValue: (row: Row<EvBet>, context: Context) => number | string;
 }
 
-export function kellyStake(bet: EvBet, bankroll: number, kellyFraction: number): number {
-  return bankroll * kellyFraction * bet.kelly_fraction;
+/** The stake's share of the bankroll: the user's Kelly fraction × the bet's full-Kelly share. */
+export function kellyShare(bet: EvBet, kellyFraction: number): number {
+  return kellyFraction * bet.kelly_fraction;
+}
+
+/** bankroll × Kelly fraction × full Kelly; null without a bankroll. */
+export function kellyStake(bet: EvBet, bankroll: number | null, kellyFraction: number): number | null {
+  return bankroll === null ? null : bankroll * kellyShare(bet, kellyFraction);
 }
 
 function leg(bet: EvBet) {
@@ -70,7 +77,7 @@ export const COLUMNS: readonly Column[] = [
     label: "Kelly stake",
     numeric: true,
     width: "6rem",
-    sortValue: (r, c) => kellyStake(r.item, c.bankroll, c.kellyFraction),
+    sortValue: (r, c) => kellyShare(r.item, c.kellyFraction),
   },
   { id: "age", label: "Age", numeric: true, width: "5rem", sortValue: (r, c) => ageSeconds(r, c.now) },
 ];
@@ -98,7 +105,9 @@ export function cellText(id: ColumnId, row: Row<EvBet>, context: Context): strin
     case "ev":
       return formatPercent(bet.ev, true);
     case "stake":
-      return formatMoney(kellyStake(bet, context.bankroll, context.kellyFraction));
+      return context.bankroll === null
+        ? formatPercent(kellyShare(bet, context.kellyFraction))
+        : formatMoney(kellyStake(bet, context.bankroll, context.kellyFraction));
     case "age":
       return formatAge(ageSeconds(row, context.now));
   }

@@ -28,8 +28,8 @@ export function Calculator() {
     event.preventDefault();
     const body: PriceQuery = {
       price: price.trim(),
-      kelly_fraction: preferences.kellyFraction > 0 ? preferences.kellyFraction : 0.25,
-      bankroll: preferences.bankroll > 0 ? preferences.bankroll : null,
+      kelly_fraction: preferences.kelly_fraction,
+      bankroll: preferences.bankroll,
       devig_method: method,
     };
     if (source === "market") {
@@ -101,7 +101,7 @@ export function Calculator() {
           <dl className="kpis">
             <div>
               <dt>Fair odds</dt>
-              <dd>{formatOdds(result.fair_odds, preferences.oddsFormat)}</dd>
+              <dd>{formatOdds(result.fair_odds, preferences.odds_format)}</dd>
             </div>
             <div>
               <dt>Fair prob.</dt>

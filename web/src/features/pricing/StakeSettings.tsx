@@ -1,10 +1,20 @@
 /** Bankroll and Kelly fraction: every stake shown is bankroll × this fraction × the bet's full Kelly share. */
-import { useId } from "react";
+import { useEffect, useId, useState } from "react";
 import { usePreferences } from "../../lib/preferences";
+
+const FRACTIONS = [0.1, 0.25, 0.5, 1];
 
 export function StakeSettings() {
   const id = useId();
   const [preferences, setPreferences] = usePreferences();
+  const [bankroll, setBankroll] = useState(preferences.bankroll === null ? "" : String(preferences.bankroll));
+
+  useEffect(() => {
+    setBankroll((typed) =>
+      Number(typed) === preferences.bankroll ? typed : preferences.bankroll === null ? "" : String(preferences.bankroll),
+    );
+  }, [preferences.bankroll]);
+
   return (
     <fieldset className="panel stake-settings">
       <legend>Your stakes</legend>
@@ -16,10 +26,13 @@ export function StakeSettings() {
           inputMode="decimal"
           min={0}
           step={10}
-          value={preferences.bankroll}
+          placeholder="not set"
+          value={bankroll}
           onChange={(e) => {
+            setBankroll(e.target.value);
             const value = Number(e.target.value);
-            if (e.target.value !== "" && Number.isFinite(value) && value >= 0) setPreferences({ bankroll: value });
+            if (e.target.value === "") setPreferences({ bankroll: null });
+            else if (Number.isFinite(value) && value > 0 && value <= 1e12) setPreferences({ bankroll: value });
           }}
         />
       </label>
@@ -27,16 +40,18 @@ export function StakeSettings() {
         Kelly fraction
         <select
           id={`${id}-kelly`}
-          value={String(preferences.kellyFraction)}
-          onChange={(e) => setPreferences({ kellyFraction: Number(e.target.value) })}
+          value={String(preferences.kelly_fraction)}
+          onChange={(e) => setPreferences({ kelly_fraction: Number(e.target.value) })}
         >
-          {[0.1, 0.25, 0.5, 1].map((f) => (
+          {FRACTIONS.map((f) => (
             <option key={f} value={String(f)}>
               {f === 1 ? "Full Kelly" : `${f * 100}% Kelly`}
             </option>
           ))}
-          {![0.1, 0.25, 0.5, 1].includes(preferences.kellyFraction) && (
-            <option value={String(preferences.kellyFraction)}>{(preferences.kellyFraction * 100).toFixed(0)}% Kelly</option>
+          {!FRACTIONS.includes(preferences.kelly_fraction) && (
+            <option value={String(preferences.kelly_fraction)}>
+              {(preferences.kelly_fraction * 100).toFixed(0)}% Kelly
+            </option>
           )}
         </select>
       </label>
