@@ -300,6 +300,16 @@ class Subscription:
     queue: asyncio.Queue[Change | Reset]
     since: str | None  # the reader's position when it subscribed: later entries come through the queue
     overflowed: bool = False
+    task: asyncio.Task[Any] | None = None  # the task sending the stream, ended when it falls behind
+
+    def overflow(self) -> None:
+        """Too far behind (its client does not read): stop queuing and end the stream, even while it waits
+        to send (the socket full), rather than buffer for it."""
+        self.overflowed = True
+        metrics.STREAM_EVENTS.labels(event="overflow").inc()
+        log.warning("stream_overflow")
+        if self.task is not None:
+            self.task.cancel()
 
 
 class Hub:
@@ -356,7 +366,7 @@ class Hub:
             try:
                 sub.queue.put_nowait(item)
             except asyncio.QueueFull:
-                sub.overflowed = True
+                sub.overflow()
 
     async def _run(self) -> None:
         delay = BACKOFF_SECONDS[0]
@@ -506,12 +516,12 @@ class Stream:
     async def events(self) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
         last_sent = loop.time()
+        self.sub.task = asyncio.current_task()
         try:
             for chunk in self.first:
                 yield chunk
             while True:
                 if self.sub.overflowed:  # too far behind: reconnecting resumes from the last id it got
-                    yield sse("overflow", {"reason": "the client fell behind; reconnect to resume"})
                     return
                 wait = self.heartbeat_seconds - (loop.time() - last_sent)
                 next_tick = self.view.next_tick()
