@@ -1,0 +1,5 @@
+import { BetsPage } from "../features/bets/BetsPage";
+
+export default function BetsRoute() {
+  return <BetsPage />;
+}

@@ -1,0 +1,5 @@
+import { PlanPage } from "../features/plan/PlanPage";
+
+export default function PlanRoute() {
+  return <PlanPage />;
+}
