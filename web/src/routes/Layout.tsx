@@ -1,10 +1,13 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { Suspense, useEffect } from "react";
+import { lazy, Suspense, useEffect } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigate, useNavigation } from "react-router";
 import { onSessionExpired } from "../lib/api";
 import { usePreferences } from "../lib/preferences";
 import { accessToken, logout } from "../lib/session";
 import { useMe, useSessionState } from "../lib/useSession";
+
+// In-app alert notifications (features/alerts), loaded once a user is signed in: not in the first load.
+const AlertNotifier = lazy(async () => ({ default: (await import("../features/alerts/AlertNotifier")).AlertNotifier }));
 
 function useTheme(): void {
   const [{ theme }] = usePreferences();
@@ -68,6 +71,9 @@ export function Layout() {
           </NavLink>
           <NavLink to="/arbitrage">Arbitrage</NavLink>
           <NavLink to="/middles">Middles</NavLink>
+          {user && <NavLink to="/bets">Bets</NavLink>}
+          {user && <NavLink to="/alerts">Alerts</NavLink>}
+          {user && <NavLink to="/plan">Plan</NavLink>}
           {user && <NavLink to="/account">Account</NavLink>}
           {isAdmin && <NavLink to="/admin">Admin</NavLink>}
         </nav>
@@ -113,6 +119,11 @@ export function Layout() {
           <Outlet />
         </Suspense>
       </main>
+      {user && (
+        <Suspense fallback={null}>
+          <AlertNotifier />
+        </Suspense>
+      )}
     </div>
   );
 }

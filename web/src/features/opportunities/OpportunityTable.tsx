@@ -6,6 +6,8 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useMemo, useRef } from "react";
 import { Link } from "react-router";
 import type { EvBet } from "../../api/types";
+import { RecordBetButton } from "../bets/RecordBetButton";
+import { defaultStake } from "../bets/tracker";
 import type { Row } from "./feed";
 import { cellText, COLUMNS, GRID_COLUMNS, sortRows, type ColumnId, type Context, type SortDirection } from "./columns";
 
@@ -17,7 +19,7 @@ export interface OpportunityTableProps {
   rowHeight?: number;
 }
 
-const MIN_WIDTH = "60rem";
+const MIN_WIDTH = "65rem";
 
 export function OpportunityTable({ rows, context, sort, onSort, rowHeight }: OpportunityTableProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -77,6 +79,14 @@ export function OpportunityTable({ rows, context, sort, onSort, rowHeight }: Opp
                     return (
                       <div key={c.id} role="cell" className="event-cell" title={bet.event.league_title}>
                         <Link to={`/events/${bet.event.id}`}>{text}</Link> <small>{bet.event.league_title}</small>
+                      </div>
+                    );
+                  }
+                  if (c.id === "record") {
+                    const stake = defaultStake(context.bankroll, context.kellyFraction, bet.kelly_fraction);
+                    return (
+                      <div key={c.id} role="cell" data-column={c.id}>
+                        <RecordBetButton bet={bet} stake={stake} />
                       </div>
                     );
                   }

@@ -22,7 +22,8 @@ export type ColumnId =
   | "fair"
   | "ev"
   | "stake"
-  | "age";
+  | "age"
+  | "record";
 
 export interface Column {
   id: ColumnId;
@@ -80,6 +81,8 @@ export const COLUMNS: readonly Column[] = [
     sortValue: (r, c) => kellyShare(r.item, c.kellyFraction),
   },
   { id: "age", label: "Age", numeric: true, width: "5rem", sortValue: (r, c) => ageSeconds(r, c.now) },
+  // The bet tracker's one-click "Record" (features/bets): sorted by whether the stake is worth recording.
+  { id: "record", label: "Track", numeric: false, width: "5.5rem", sortValue: (r) => r.item.kelly_fraction },
 ];
 
 export const GRID_COLUMNS = COLUMNS.map((c) => c.width).join(" ");
@@ -110,6 +113,8 @@ export function cellText(id: ColumnId, row: Row<EvBet>, context: Context): strin
         : formatMoney(kellyStake(bet, context.bankroll, context.kellyFraction));
     case "age":
       return formatAge(ageSeconds(row, context.now));
+    case "record":
+      return "Record";
   }
 }
 
