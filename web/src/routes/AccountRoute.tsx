@@ -1,9 +1,5 @@
-// Placeholder: the account pages (src/features/account) replace it.
+import { AccountPage } from "../features/account/AccountPage";
+
 export default function AccountRoute() {
-  return (
-    <section className="page">
-      <h1>Account</h1>
-      <p className="muted">Account, plan, API keys and preferences will appear here.</p>
-    </section>
-  );
+  return <AccountPage />;
 }

@@ -1,9 +1,5 @@
-// Placeholder: the admin pages (src/features/admin) replace it.
+import { AdminPage } from "../features/admin/AdminPage";
+
 export default function AdminRoute() {
-  return (
-    <section className="page">
-      <h1>Admin</h1>
-      <p className="muted">Users, roles, the audit trail and system status will appear here.</p>
-    </section>
-  );
+  return <AdminPage />;
 }

@@ -1,5 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useNavigate, useSearchParams } from "react-router";
+import { Link, useNavigate, useSearchParams } from "react-router";
 import { LoginForm } from "../features/auth/LoginForm";
 
 /** Only same-site paths: `next` must not send the user elsewhere after logging in. */
@@ -22,6 +22,9 @@ export default function LoginRoute() {
           void navigate(next, { replace: true });
         }}
       />
+      <p>
+        No account yet? <Link to="/account">Create one</Link> · <Link to="/reset-password">Forgot your password?</Link>
+      </p>
     </section>
   );
 }

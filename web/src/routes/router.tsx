@@ -23,6 +23,8 @@ export const routes: RouteObject[] = [
       { path: "plan", lazy: async () => ({ Component: (await import("./PlanRoute")).default }) },
       { path: "account/*", lazy: async () => ({ Component: (await import("./AccountRoute")).default }) },
       { path: "admin/*", lazy: async () => ({ Component: (await import("./AdminRoute")).default }) },
+      { path: "verify-email", lazy: async () => ({ Component: (await import("./VerifyEmailRoute")).default }) },
+      { path: "reset-password", lazy: async () => ({ Component: (await import("./ResetPasswordRoute")).default }) },
       { path: "*", lazy: async () => ({ Component: (await import("./NotFoundRoute")).default }) },
     ],
   },

@@ -1,0 +1,5 @@
+import { ResetPasswordPage } from "../features/account/TokenPages";
+
+export default function ResetPasswordRoute() {
+  return <ResetPasswordPage />;
+}

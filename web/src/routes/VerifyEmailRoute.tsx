@@ -1,0 +1,5 @@
+import { VerifyEmailPage } from "../features/account/TokenPages";
+
+export default function VerifyEmailRoute() {
+  return <VerifyEmailPage />;
+}
