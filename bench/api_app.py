@@ -4,6 +4,7 @@ only, so both are served by the same server, workers, middleware and logging. Ne
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.routing import Mount
 
 from fairedge.app import create_app
 
@@ -17,6 +18,12 @@ def create() -> FastAPI:
     async def hello() -> dict[str, str]:
         return {"message": "Hello World"}
 
+    # Where an added route goes, after every API route, but before the built web app's mount at "/" (when
+    # web/dist exists), which would answer the path with its index.html.
+    routes = app.router.routes
+    mounts = [i for i, route in enumerate(routes) if isinstance(route, Mount) and route.path == ""]
+    if mounts:
+        routes.insert(mounts[0], routes.pop())
     return app
 
 

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     UNVERIFIED_ACCOUNT_DAYS: float = Field(default=7.0, gt=0)  # unverified accounts purged after this
     AUDIT_RETENTION_DAYS: float = Field(default=730.0, gt=0)
     SECRETS_CACHE_SECONDS: float = Field(default=5.0, ge=0)  # how soon a rotated secret reaches every process
+    # API-key identities remembered per API process (users/service.py ApiKeyIdentities): a revoked key, a
+    # disabled user or a new plan grant reaches every process within this many seconds; 0: a query a request.
+    API_KEY_CACHE_SECONDS: float = Field(default=5.0, ge=0, le=60)
     MAIL_OUTBOX_DIR: str = "./var/outbox"
     PUBLIC_URL: str = "http://127.0.0.1:8000"  # links in mail point here
     CORS_ORIGINS: CommaList = ()

@@ -10,18 +10,16 @@ requests), or the client IP for anonymous requests. Responses carry ``RateLimit-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from typing import Annotated
 
-import anyio
 from fastapi import Depends, Request, Response
 
 from fairedge.billing.plans import Plan, effective_plan, plan_named
-from fairedge.deps import SettingsDep
+from fairedge.config import Settings
 from fairedge.errors import PlanLimitReached, Unauthorized
 from fairedge.observability import metrics
 from fairedge.ratelimit import RateDecision, RateLimiter
-from fairedge.users.deps import CallerDep, ClientIpDep
+from fairedge.users.deps import CallerDep, client_ip_of
 from fairedge.users.service import BEARER
 
 
@@ -46,13 +44,12 @@ async def get_limiter(request: Request) -> RateLimiter:
 LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
 
 
-async def get_access(
-    response: Response,
-    settings: SettingsDep,
-    caller: CallerDep,
-    client_ip: ClientIpDep,
-    limiter: LimiterDep,
-) -> Access:
+async def get_access(request: Request, response: Response, caller: CallerDep) -> Access:
+    """Walked twice by every data request (the routers' plan check and the endpoint's ``AccessDep``; FastAPI
+    calls it once but solves its dependencies each time): it depends on the caller only and reads the
+    settings, client IP and limiter from the app, so the second walk is short."""
+    settings: Settings = request.app.state.settings
+    client_ip = client_ip_of(request)
     if caller.user is None:
         anonymous = settings.anonymous_plan
         if anonymous is None:
@@ -77,9 +74,9 @@ async def get_access(
         )
     metrics.API_REQUESTS_BY_PLAN.labels(plan=access.plan.name).inc()
     if access.plan.rate_limit is not None:
-        # Async: only a rate-limited plan waits on Redis, in a worker thread (no plan, no thread).
-        hit = partial(limiter.hit, "api", access.rate_identity, access.plan.rate_limit)
-        decision: RateDecision = await anyio.to_thread.run_sync(hit)
+        # Spent in the event loop (async Redis, the limiter's timeouts and breaker): no worker thread.
+        limiter: RateLimiter = request.app.state.runtime.limiter
+        decision: RateDecision = await limiter.ahit("api", access.rate_identity, access.plan.rate_limit)
         response.headers.update(decision.headers())
     return access
 

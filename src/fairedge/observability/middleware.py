@@ -12,31 +12,40 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fairedge.kit.clientip import TrustedProxies, client_ip
 from fairedge.observability import metrics
+from fairedge.observability.logging import log_request
 
-log = structlog.get_logger("fairedge.request")
+MAX_PEERS = 4096  # peer addresses whose canonical form is remembered (cleared when full)
+MAX_LABEL_SETS = 1024  # (method, handler, status) metric children remembered
 
 
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, trusted_proxies: TrustedProxies = TrustedProxies()) -> None:
         self.app = app
         self.trusted_proxies = trusted_proxies
+        self._peers: dict[str | None, str] = {}
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = (
-            incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else f"req_{uuid.uuid4().hex}"
-        )
-        ip = self._client_ip(scope)
+        incoming = b""
+        forwarded: list[bytes] = []
+        for name, value in scope.get("headers") or ():  # one pass over the headers (lower-case names)
+            if name == b"x-request-id":
+                incoming = value
+            elif name == b"x-forwarded-for":
+                forwarded.append(value)
+        given = incoming.decode("latin-1")
+        request_id = given if 0 < len(given) <= 64 and given.isprintable() else f"req_{uuid.uuid4().hex}"
+        ip = self._client_ip(scope, forwarded)
         scope.setdefault("state", {})["client_ip"] = ip
         # Each request runs in its own task (its own copy of the context): clearing first drops anything
         # inherited, and nothing is cleared after, so the 500 handler, which Starlette runs outside every
@@ -47,13 +56,13 @@ class RequestContextMiddleware:
         )
         started = time.perf_counter()
         status = 500
+        request_id_header = (b"x-request-id", request_id.encode())
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", ()), request_id_header]
             await send(message)
 
         try:
@@ -62,11 +71,11 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             handler = _route_template(scope)
             method = scope.get("method", "GET")
-            metrics.HTTP_REQUESTS.labels(method=method, handler=handler, status=str(status)).inc()
-            metrics.HTTP_DURATION.labels(method=method, handler=handler).observe(elapsed)
+            requests, duration = self._metrics(method, handler, status)
+            requests.inc()
+            duration.observe(elapsed)
             if handler not in ("/metrics", "/health"):
-                log.info(
-                    "request",
+                log_request(
                     endpoint=scope.get("path", ""),
                     handler=handler,
                     method=method,
@@ -76,15 +85,32 @@ class RequestContextMiddleware:
                     client_ip=ip,
                 )
 
-    def _client_ip(self, scope: Scope) -> str:
+    def _metrics(self, method: str, handler: str, status: int) -> tuple[Any, Any]:
+        """The request counter's and duration histogram's children for these labels, looked up once."""
+        key = (method, handler, status)
+        found = self._children.get(key)
+        if found is None:
+            found = (
+                metrics.HTTP_REQUESTS.labels(method=method, handler=handler, status=str(status)),
+                metrics.HTTP_DURATION.labels(method=method, handler=handler),
+            )
+            if len(self._children) < MAX_LABEL_SETS:  # route templates and statuses: a small fixed set
+                self._children[key] = found
+        return found
+
+    def _client_ip(self, scope: Scope, forwarded: list[bytes]) -> str:
         peer = scope.get("client")
+        host = peer[0] if peer else None
+        if not forwarded:  # the peer itself: its canonical spelling, worked out once per address
+            found = self._peers.get(host)
+            if found is None:
+                found = client_ip(host, None, self.trusted_proxies)
+                if len(self._peers) >= MAX_PEERS:
+                    self._peers.clear()
+                self._peers[host] = found
+            return found
         # Several X-Forwarded-For lines are one list (RFC 9110 field combination), in order.
-        forwarded = ",".join(
-            value.decode("latin-1")
-            for name, value in scope.get("headers") or []
-            if name == b"x-forwarded-for"
-        )
-        return client_ip(peer[0] if peer else None, forwarded, self.trusted_proxies)
+        return client_ip(host, ",".join(v.decode("latin-1") for v in forwarded), self.trusted_proxies)
 
 
 def _route_template(scope: Scope) -> str:

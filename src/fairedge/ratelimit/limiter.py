@@ -10,23 +10,32 @@ breaker: for ``cooldown_seconds`` the limiter does not touch Redis at all and de
 (``degraded`` decisions) or, for ``fail_closed`` buckets such as login, raising a 503 with ``Retry-After``.
 One probe per cool-down finds out when Redis is back. ``rate_limiter_unavailable`` and
 ``rate_limiter_recovered`` are logged once per outage; the errors and degraded decisions are counted.
+
+:meth:`RateLimiter.ahit` is :meth:`RateLimiter.hit` for the event loop (the data API's per-request spend): the
+same buckets, Lua scripts, timeouts and breaker through an asyncio Redis client (one per event loop), so a
+request spends its limit without waiting for a worker thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from math import ceil
 from typing import Literal, TypeVar
 
 import redis
+import redis.asyncio
 import structlog
 from limits import RateLimitItem, parse_many
+from limits.aio.storage import RedisStorage as AsyncRedisStorage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter as AsyncSlidingWindowCounterRateLimiter
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
+from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -45,6 +54,7 @@ REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
 SCOPE = re.compile(r"^[a-z][a-z0-9_]*$")  # a fixed bucket name: also a metric label, never an id
 
 T = TypeVar("T")
+_AsyncClient = tuple[asyncio.AbstractEventLoop, AsyncRedisStorage, AsyncSlidingWindowCounterRateLimiter]
 
 
 class RateLimiterUnavailable(UpstreamUnavailable):
@@ -96,7 +106,15 @@ class RateLimiter:
         cooldown_seconds: float = OUTAGE_COOLDOWN_SECONDS,
     ) -> None:
         scheme = storage_uri.split("://", 1)[0]
+        self._uri = storage_uri
+        self._key_prefix = key_prefix
+        self._timeout = timeout_seconds
         self._pool: redis.ConnectionPool | None = None
+        # The asyncio client of ahit, made in (and for) the event loop that first needs it.
+        self._aio: (
+            tuple[asyncio.AbstractEventLoop, AsyncRedisStorage, AsyncSlidingWindowCounterRateLimiter] | None
+        )
+        self._aio = None
         self._storage: MemoryStorage | RedisStorage
         self.backend: Literal["redis", "memory"]
         if scheme == "memory":
@@ -144,6 +162,28 @@ class RateLimiter:
             raise self._refusal(scope, identity, item, window, cost)
         return self._decision(item, window, allowed=True)
 
+    async def ahit(
+        self, scope: str, identity: str, limit: str, *, fail_closed: bool = False, cost: int = 1
+    ) -> RateDecision:
+        """:meth:`hit` without a worker thread: the same bucket, answer and outage behaviour."""
+        if self._pool is None:  # memory: no I/O to wait for
+            return self.hit(scope, identity, limit, fail_closed=fail_closed, cost=cost)
+        item = self._item(scope, limit, cost)
+        storage, strategy = self._aio_storage()
+
+        async def spend() -> tuple[bool, Window]:
+            acquired = await strategy.hit(item, scope, identity, cost=cost)
+            found = await storage.get_sliding_window(item.key_for(scope, identity), item.get_expiry())
+            return acquired, Window(*found)
+
+        outcome = await self._ause_storage(spend)
+        if outcome is None:
+            return self._degraded(scope, item, fail_closed=fail_closed)
+        acquired, window = outcome
+        if not acquired:
+            raise self._refusal(scope, identity, item, window, cost)
+        return self._decision(item, window, allowed=True)
+
     def peek(
         self, scope: str, identity: str, limit: str, *, fail_closed: bool = False, cost: int = 1
     ) -> RateDecision:
@@ -176,6 +216,26 @@ class RateLimiter:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.disconnect()
+        self._aio = None  # its connections belong to their event loop, which closes them with itself
+
+    def _aio_storage(self) -> tuple[AsyncRedisStorage, AsyncSlidingWindowCounterRateLimiter]:
+        loop = asyncio.get_running_loop()
+        if self._aio is None or self._aio[0] is not loop:
+            pool = redis.asyncio.ConnectionPool.from_url(
+                self._uri,
+                socket_timeout=self._timeout,
+                socket_connect_timeout=self._timeout,
+                retry=AsyncRetry(NoBackoff(), 0),
+            )
+            # limits passes the pool on to redis.asyncio.Redis; its stubs type the options as scalars.
+            storage = AsyncRedisStorage(
+                "async+redis://",
+                implementation="redispy",
+                key_prefix=self._key_prefix,
+                connection_pool=pool,  # type: ignore[arg-type]
+            )
+            self._aio = (loop, storage, AsyncSlidingWindowCounterRateLimiter(storage))
+        return self._aio[1], self._aio[2]
 
     def _item(self, scope: str, limit: str, cost: int) -> RateLimitItem:
         if not SCOPE.match(scope):
@@ -195,21 +255,39 @@ class RateLimiter:
         try:
             result = call()
         except redis.RedisError as exc:  # refused, timed out, auth, OOM…: the limiter cannot answer
-            metrics.RATE_LIMITER_ERRORS.labels(reason=_reason(exc)).inc()
-            if self._breaker.failed():
-                metrics.RATE_LIMITER_AVAILABLE.set(0)
-                log.error(
-                    "rate_limiter_unavailable",
-                    backend=self.backend,
-                    error=type(exc).__name__,
-                    cooldown_seconds=self._breaker.cooldown,
-                )
+            self._failed(exc)
             return None
+        self._succeeded()
+        return result
+
+    async def _ause_storage(self, call: Callable[[], Awaitable[T]]) -> T | None:
+        """:meth:`_use_storage` for an asyncio call (redis.asyncio raises the same errors)."""
+        if not self._breaker.allow():
+            return None
+        try:
+            result = await call()
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return None
+        self._succeeded()
+        return result
+
+    def _failed(self, exc: redis.RedisError) -> None:
+        metrics.RATE_LIMITER_ERRORS.labels(reason=_reason(exc)).inc()
+        if self._breaker.failed():
+            metrics.RATE_LIMITER_AVAILABLE.set(0)
+            log.error(
+                "rate_limiter_unavailable",
+                backend=self.backend,
+                error=type(exc).__name__,
+                cooldown_seconds=self._breaker.cooldown,
+            )
+
+    def _succeeded(self) -> None:
         outage = self._breaker.succeeded()
         if outage is not None:
             metrics.RATE_LIMITER_AVAILABLE.set(1)
             log.info("rate_limiter_recovered", backend=self.backend, outage_seconds=round(outage, 3))
-        return result
 
     def _decision(self, item: RateLimitItem, window: Window, *, allowed: bool) -> RateDecision:
         expiry = item.get_expiry()

@@ -17,7 +17,6 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
 from fairedge.db.session import SessionDep
-from fairedge.deps import NowDep
 from fairedge.errors import Forbidden, Unauthorized
 from fairedge.users import service
 from fairedge.users.models import ApiKey, User
@@ -30,10 +29,14 @@ async def get_accounts(request: Request) -> Accounts:
     return accounts
 
 
-async def get_client_ip(request: Request) -> str:
+def client_ip_of(request: Request) -> str:
     """The client's address: the peer, or X-Forwarded-For's when the peer is a trusted proxy (middleware)."""
     found = getattr(request.state, "client_ip", None)
     return str(found) if found else (request.client.host if request.client else "unknown")
+
+
+async def get_client_ip(request: Request) -> str:
+    return client_ip_of(request)
 
 
 AccountsDep = Annotated[Accounts, Depends(get_accounts)]
@@ -47,40 +50,54 @@ class Caller:
     granted_plan: str | None = None  # the user's live manual grant, read with the user
 
 
+ANONYMOUS = Caller()
+
+
 # Declared as security schemes so the OpenAPI document (and /docs' Authorize button) knows both ways in.
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-async def _resolve_caller(
+async def get_caller(
+    request: Request,
     session: SessionDep,
-    accounts: AccountsDep,
-    client_ip: ClientIpDep,
-    now: NowDep,
     bearer: Annotated[str | None, Depends(bearer_scheme)],
     header_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Caller:
-    # Async: a request without credentials costs no worker thread; a credential is checked in one.
+    """The caller, named in every log line of the rest of the request.
+
+    Every data request walks this (twice: the routers' plan check and the endpoint's ``AccessDep``), so
+    it takes only what it cannot read from the app itself: no further dependencies to solve. Async: a
+    request without credentials, or with an API key this process saw within ``API_KEY_CACHE_SECONDS``,
+    costs no worker thread; any other credential is checked in one. Logs are bound here, in the request's
+    own context: a binding made inside a worker thread would stay in that thread.
+    """
     credential = (header_key or bearer or "").strip() or None
     if credential is None:
-        return Caller()
-    if is_api_key(credential):
-        identify = partial(service.identify_by_api_key, session, credential, client_ip=client_ip, now=now)
-    else:
-        identify = partial(
-            service.identify_by_access_token, session, accounts, credential, client_ip=client_ip, now=now
-        )
-    identity = await anyio.to_thread.run_sync(identify)
+        return ANONYMOUS
+    runtime = request.app.state.runtime
+    accounts: Accounts = runtime.accounts
+    now = runtime.clock()
+    identity = service.known_api_key(accounts, credential, now) if is_api_key(credential) else None
+    if identity is None:
+        client_ip = client_ip_of(request)
+        if is_api_key(credential):
+            identify = partial(
+                service.identify_by_api_key,
+                session,
+                credential,
+                client_ip=client_ip,
+                now=now,
+                accounts=accounts,
+            )
+        else:
+            identify = partial(
+                service.identify_by_access_token, session, accounts, credential, client_ip=client_ip, now=now
+            )
+        identity = await anyio.to_thread.run_sync(identify)
+    request.state.user_id = identity.user.id  # the request log line names the user
+    structlog.contextvars.bind_contextvars(user_id=identity.user.id)
     return Caller(identity.user, identity.api_key, identity.granted_plan)
-
-
-async def get_caller(request: Request, caller: Annotated[Caller, Depends(_resolve_caller)]) -> Caller:
-    """The caller, named in every log line of the rest of the request. Bound here, in the request's own
-    context: a binding made inside a sync dependency's worker thread would stay in that thread."""
-    if caller.user is not None:
-        request.state.user_id = caller.user.id  # the request log line names the user
-        structlog.contextvars.bind_contextvars(user_id=caller.user.id)
-    return caller
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -67,6 +67,50 @@ class RefreshTokenReused(Unauthorized):
     keeps_writes = True
 
 
+class ApiKeyIdentities:
+    """API-key identities this process looked up in the last ``API_KEY_CACHE_SECONDS``, by the key's digest.
+
+    A request with a key seen a moment ago costs no query (the data API's hot path: a script polling the
+    list). The price is a bound on how late a change made through another process is seen: a revoked key, a
+    disabled user, a new role or plan grant take effect in every API process within that many seconds. A
+    change made through this process (:meth:`changed`: revoking a key, a role, a grant, disabling) drops
+    every entry at once. Entries are the identity as read (the user and key rows, detached, never written
+    through) and never outlive the bound by the application's clock; at most ``max_entries`` are kept (the
+    oldest go first).
+    """
+
+    _generation = 0  # this process's count of identity changes: an entry from an older one is stale
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._entries: dict[str, tuple[datetime, int, Identity]] = {}
+        self._max_entries = max_entries
+
+    @classmethod
+    def changed(cls) -> None:
+        """A key, user or grant changed in this process: no entry read before is used again."""
+        cls._generation += 1
+
+    def get(self, key_digest: str, now: datetime, ttl_seconds: float) -> Identity | None:
+        found = self._entries.get(key_digest)
+        if found is None:
+            return None
+        seen_at, generation, identity = found
+        fresh = seen_at <= now < seen_at + timedelta(seconds=ttl_seconds)  # not if the clock went back
+        if not fresh or generation != ApiKeyIdentities._generation:
+            self._entries.pop(key_digest, None)
+            return None
+        return identity
+
+    def put(self, key_digest: str, identity: Identity, now: datetime, generation: int) -> None:
+        self._entries.pop(key_digest, None)  # re-inserted last: dicts keep insertion order
+        self._entries[key_digest] = (now, generation, identity)
+        while len(self._entries) > self._max_entries:
+            self._entries.pop(next(iter(self._entries)), None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
 @dataclass(frozen=True)
 class Accounts:
     """What the account rules need besides a session: built once per process (runtime.py)."""
@@ -75,6 +119,7 @@ class Accounts:
     signer: TokenSigner
     mailer: MailSender
     limiter: RateLimiter
+    api_keys: ApiKeyIdentities = field(default_factory=ApiKeyIdentities)
 
 
 @dataclass(frozen=True)
@@ -407,8 +452,19 @@ def identify_by_access_token(
     return Identity(user, found[1] if found else None)
 
 
-def identify_by_api_key(session: Session, key: str, *, client_ip: str, now: datetime) -> Identity:
-    found = repository.api_key_with_user(session, digest(key), now)
+def known_api_key(accounts: Accounts, key: str, now: datetime) -> Identity | None:
+    """The key's identity if this process looked it up within ``API_KEY_CACHE_SECONDS``: no I/O."""
+    ttl = accounts.settings.API_KEY_CACHE_SECONDS
+    return accounts.api_keys.get(digest(key), now, ttl) if ttl > 0 else None
+
+
+def identify_by_api_key(
+    session: Session, key: str, *, client_ip: str, now: datetime, accounts: Accounts | None = None
+) -> Identity:
+    """The key's owner, read from the database (and remembered in ``accounts.api_keys`` when given)."""
+    key_digest = digest(key)
+    generation = ApiKeyIdentities._generation  # before the read: a change made during it is not missed
+    found = repository.api_key_with_user(session, key_digest, now)
     if found is None or found[0].revoked_at is not None or found[1].disabled_at is not None:
         log.warning(
             "auth_failed",
@@ -419,7 +475,10 @@ def identify_by_api_key(session: Session, key: str, *, client_ip: str, now: date
         raise Unauthorized("the API key is invalid or was revoked", headers=BEARER)
     api_key, user, granted = found
     repository.touch_api_key(session, api_key.id, now, older_than=now - API_KEY_TOUCH_EVERY)
-    return Identity(user, granted, api_key)
+    identity = Identity(user, granted, api_key)
+    if accounts is not None and accounts.settings.API_KEY_CACHE_SECONDS > 0:
+        accounts.api_keys.put(key_digest, identity, now, generation)
+    return identity
 
 
 # API keys
@@ -466,6 +525,7 @@ def revoke_api_key(session: Session, user: User, key_id: int, *, client_ip: str,
         raise NotFound(f"API key {key_id} not found")
     if key.revoked_at is None:
         key.revoked_at = now
+        ApiKeyIdentities.changed()
         audit(
             session,
             "api_key_revoked",
@@ -513,6 +573,7 @@ def change_role(
         raise Conflict("this is the last active admin; make another admin first")
     old = user.role
     user.role = role
+    ApiKeyIdentities.changed()
     session.add(
         UserRoleChange(
             user_id=user.id, changed_by=actor_id, old_role=old, new_role=role, reason=reason, created_at=now
@@ -550,6 +611,7 @@ def set_disabled(
         end_all_sessions(session, user, now)  # and API keys stop: they are checked against disabled_at
     else:
         user.disabled_at = None
+    ApiKeyIdentities.changed()
     audit(
         session,
         "user_disabled" if disabled else "user_enabled",
@@ -610,6 +672,7 @@ def grant_plan(
         user_id=user.id, plan=plan, granted_by=actor_id, reason=reason, created_at=now, expires_at=until
     )
     session.add(grant)
+    ApiKeyIdentities.changed()
     audit(
         session,
         "plan_granted",
