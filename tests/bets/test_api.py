@@ -172,7 +172,7 @@ def test_bets_settle_on_the_final_score_with_clv_against_the_close(game: Env) ->
         assert got["final_score"] == [110, 104]
     assert _settle(env) == {"scores": 0, "valued": 0, "settled": {}}  # idempotent
 
-    summary = env.client.get("/api/bets/summary", headers=auth).json()
+    summary = env.client.get("/api/bets-summary", headers=auth).json()
     overall = summary["overall"]
     assert (overall["bets"], overall["settled"], overall["open"]) == (5, 5, 0)
     assert (overall["wins"], overall["losses"], overall["pushes"]) == (2, 3, 0)
@@ -218,7 +218,7 @@ def test_a_bet_from_an_opportunity_copies_its_leg_and_ev(game: Env) -> None:
     assert bet["ev_at_placement"] == pytest.approx(opp["ev"]) and opp["ev"] > 0
     assert bet["fair_prob_at_placement"] == pytest.approx(opp["fair_prob"])
     assert bet["placed_at"].startswith("2026-01-15T18:00")
-    summary = env.client.get("/api/bets/summary", headers=auth).json()["overall"]
+    summary = env.client.get("/api/bets-summary", headers=auth).json()["overall"]
     assert summary["avg_ev"] == pytest.approx(opp["ev"])
 
     free = _user(env, "free@example.com")  # the free plan shows it only after its delay
@@ -240,7 +240,7 @@ def test_only_the_owner_sees_edits_or_deletes_a_bet(game: Env) -> None:
         assert answer.status_code == 404, method
         assert answer.json()["error"]["code"] == "not_found"
     assert env.client.get("/api/bets", headers=bob).json()["page"]["total"] == 0
-    assert env.client.get("/api/bets/summary", headers=bob).json()["overall"]["bets"] == 0
+    assert env.client.get("/api/bets-summary", headers=bob).json()["overall"]["bets"] == 0
     assert env.client.get(path, headers=ann).json()["result"] is None  # untouched by bob
     assert env.client.delete(path, headers=ann).status_code == 204
     assert env.client.get(path, headers=ann).status_code == 404
@@ -384,7 +384,7 @@ def test_csv_export_quotes_and_defuses_formulas(game: Env) -> None:
     _bet(
         env, auth, event_id=eid, market="h2h", outcome='=HYPERLINK("x"), Inc', bookmaker="pinnacle", price=1.9
     )
-    answer = env.client.get("/api/bets/export.csv", headers=auth)
+    answer = env.client.get("/api/bets.csv", headers=auth)
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
     assert answer.headers["content-disposition"].startswith('attachment; filename="fairedge-bets-')

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 
-from fairedge.api_schemas import NOT_FOUND, UNAVAILABLE, Name, Responses, Timestamp, invalid
+from fairedge.api_schemas import BAD_BODY, NOT_FOUND, UNAVAILABLE, Name, Responses, Timestamp, invalid
 from fairedge.bets import export, service
-from fairedge.bets.schemas import BetIn, BetOut, BetPage, BetPatch, BetsOut, SummaryOut
+from fairedge.bets.schemas import (
+    BetOut,
+    BetPage,
+    BetPatch,
+    BetsOut,
+    ManualBetIn,
+    OpportunityBetIn,
+    SummaryOut,
+)
 from fairedge.bets.service import BetChanges, BetFilter, ClvRules, NewBet
 from fairedge.billing.access import Access, AccessDep
 from fairedge.config import Settings
@@ -16,12 +24,13 @@ from fairedge.deps import NowDep, PageDep, SessionDep, SettingsDep
 from fairedge.errors import Unauthorized
 from fairedge.users.service import BEARER
 
-router = APIRouter(prefix="/api/bets", tags=["bets"], responses=UNAVAILABLE)
+# The summary and the CSV sit beside /api/bets/{bet_id}, not under it, where their names would also be ids.
+router = APIRouter(tags=["bets"], responses=UNAVAILABLE)
 
 CSV: Responses = {
     200: {"content": {"text/csv": {}}, "description": "Every matching bet, one row each (RFC 4180)."}
 }
-BetId = Annotated[int, Path(ge=1, le=2**62, description="The bet's id.")]
+BetId = Annotated[int, Path(ge=1, le=2**53 - 1, description="The bet's id.")]
 
 
 def _clv(settings: Settings) -> ClvRules:
@@ -35,16 +44,24 @@ def _user(access: Access) -> int:
 
 
 @router.post(
-    "",
+    "/api/bets",
     status_code=201,
     response_model=BetsOut,
-    responses=NOT_FOUND | invalid("when the outcome, point or time does not fit the event"),
+    responses=NOT_FOUND
+    | BAD_BODY
+    | invalid(
+        "when the outcome, point or time does not fit the event, or an opportunity's leg is not tracked"
+    ),
 )
 def record_bet(
-    session: SessionDep, access: AccessDep, settings: SettingsDep, now: NowDep, body: BetIn
+    session: SessionDep,
+    access: AccessDep,
+    settings: SettingsDep,
+    now: NowDep,
+    body: Annotated[ManualBetIn | OpportunityBetIn, Body()],
 ) -> BetsOut:
     user_id, clv = _user(access), _clv(settings)
-    if body.from_opportunity is not None:
+    if isinstance(body, OpportunityBetIn):
         bets = service.record_from_opportunity(
             session,
             user_id,
@@ -56,7 +73,6 @@ def record_bet(
             clv=clv,
         )
     else:
-        assert body.event_id and body.market and body.outcome and body.bookmaker and body.price  # validated
         new = NewBet(
             event_id=body.event_id,
             market=body.market,
@@ -72,7 +88,7 @@ def record_bet(
     return BetsOut(bets=[BetOut.build(b) for b in bets])
 
 
-@router.get("", response_model=BetPage, responses=invalid())
+@router.get("/api/bets", response_model=BetPage, responses=invalid())
 def list_bets(
     session: SessionDep,
     access: AccessDep,
@@ -89,7 +105,7 @@ def list_bets(
     return BetPage(items=[BetOut.build(b) for b in bets], page=page.meta(total))
 
 
-@router.get("/summary", response_model=SummaryOut, responses=invalid())
+@router.get("/api/bets-summary", response_model=SummaryOut, responses=invalid())
 def get_bet_summary(
     session: SessionDep,
     access: AccessDep,
@@ -103,7 +119,7 @@ def get_bet_summary(
     return SummaryOut.build(service.summary(session, _user(access), filters))
 
 
-@router.get("/export.csv", response_class=Response, responses=CSV | invalid())
+@router.get("/api/bets.csv", response_class=Response, responses=CSV | invalid())
 def export_bets(
     session: SessionDep,
     access: AccessDep,
@@ -125,12 +141,12 @@ def export_bets(
     )
 
 
-@router.get("/{bet_id}", response_model=BetOut, responses=NOT_FOUND | invalid())
+@router.get("/api/bets/{bet_id}", response_model=BetOut, responses=NOT_FOUND | invalid())
 def get_bet(session: SessionDep, access: AccessDep, bet_id: BetId) -> BetOut:
     return BetOut.build(service.get_bet(session, _user(access), bet_id))
 
 
-@router.patch("/{bet_id}", response_model=BetOut, responses=NOT_FOUND | invalid())
+@router.patch("/api/bets/{bet_id}", response_model=BetOut, responses=NOT_FOUND | BAD_BODY | invalid())
 def update_bet(
     session: SessionDep, access: AccessDep, settings: SettingsDep, now: NowDep, bet_id: BetId, body: BetPatch
 ) -> BetOut:
@@ -139,7 +155,9 @@ def update_bet(
     return BetOut.build(bet)
 
 
-@router.delete("/{bet_id}", status_code=204, response_class=Response, responses=NOT_FOUND | invalid())
+@router.delete(
+    "/api/bets/{bet_id}", status_code=204, response_class=Response, responses=NOT_FOUND | invalid()
+)
 def delete_bet(session: SessionDep, access: AccessDep, bet_id: BetId) -> Response:
     service.delete_bet(session, _user(access), bet_id)
     return Response(status_code=204)

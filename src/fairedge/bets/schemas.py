@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from fairedge.api_schemas import EVENT_ID_MAX, Name, Timestamp
 from fairedge.bets.models import Bet
@@ -19,38 +19,47 @@ Price = Annotated[float, Field(gt=1.0, le=1001.0, description="Decimal odds take
 Stake = Annotated[float, Field(gt=0, le=1e9, description="Amount staked, in the bettor's currency.")]
 
 
-class BetIn(BaseModel):
-    """A bet by hand (``event_id``, ``market``, ``outcome``, ``point`` when the market has one,
-    ``bookmaker``, ``price``, ``stake``), or an opportunity (``from_opportunity`` and ``stake``: one bet per
-    leg, the stake shared as the opportunity splits it)."""
+def _text_only(value: object) -> object:
+    # A JSON number would pass as Unix time; the schema promises an RFC 3339 string.
+    if not isinstance(value, str):
+        raise ValueError("expected an RFC 3339 date-time string, e.g. 2026-01-31T19:30:00Z")
+    return value
+
+
+PlacedAt = Annotated[Timestamp, BeforeValidator(_text_only)]
+Period = Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=r"^[a-z0-9_]+$")]
+Outcome = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+class ManualBetIn(BaseModel):
+    """A bet by hand on a stored event."""
 
     model_config = ConfigDict(extra="forbid")
 
-    from_opportunity: int | None = Field(None, ge=1, le=2**62, description="An opportunity's id.")
-    event_id: int | None = Field(None, ge=1, le=EVENT_ID_MAX)
-    market: Literal["h2h", "spreads", "totals"] | None = None
-    period: Name = "full"
-    outcome: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]*$")] | None = None
+    event_id: int = Field(ge=1, le=EVENT_ID_MAX)
+    market: Literal["h2h", "spreads", "totals"]
+    period: Period = Field(
+        "full", description="full (settled from the final score), or a part of the game (settled by hand)."
+    )
+    outcome: Outcome = Field(description="A team, Draw (three-way h2h), Over or Under.")
     point: float | None = Field(
         None, ge=-1000, le=1000, description="The outcome's own line: away +3.5, Over 221.5; none for h2h."
     )
-    bookmaker: Name | None = None
-    price: Price | None = None
+    bookmaker: Name
+    price: Price
     stake: Stake
-    placed_at: Timestamp | None = Field(None, description="When the bet was placed; now when absent.")
+    placed_at: PlacedAt | None = Field(None, description="When the bet was placed; now when absent.")
 
-    @model_validator(mode="after")
-    def _one_way(self) -> Self:
-        manual = ("event_id", "market", "outcome", "bookmaker", "price")
-        if self.from_opportunity is not None:
-            given = [name for name in (*manual, "point") if getattr(self, name) is not None]
-            if given:
-                raise ValueError(f"from_opportunity takes the bet from the opportunity; drop {given}")
-        else:
-            missing = [name for name in manual if getattr(self, name) is None]
-            if missing:
-                raise ValueError(f"a bet by hand needs {missing} (or from_opportunity)")
-        return self
+
+class OpportunityBetIn(BaseModel):
+    """An opportunity the caller's plan shows, recorded as one bet per leg, ``stake`` shared as the
+    opportunity splits it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    from_opportunity: int = Field(ge=1, le=2**53 - 1, description="The opportunity's id.")
+    stake: Stake
+    placed_at: PlacedAt | None = Field(None, description="When the bet was placed; now when absent.")
 
 
 class BetPatch(BaseModel):
