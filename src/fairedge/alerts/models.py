@@ -71,7 +71,7 @@ class AlertDelivery(Base):
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     alert_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("alerts.id", ondelete="CASCADE"))
     # No foreign key: the retention job deletes ended opportunities; the delivery log outlives them.
-    opportunity_id: Mapped[int] = mapped_column(BigInteger)
+    opportunity_id: Mapped[int] = mapped_column(BigInteger, index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]

@@ -68,6 +68,20 @@ def insert_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     return len(inserted.all())  # rowcount is -1 for this statement on psycopg
 
 
+def pairs_recorded(session: Session, opportunity_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(alert, opportunity) pairs already recorded for these opportunities."""
+    found: set[tuple[int, int]] = set()
+    for i in range(0, len(opportunity_ids), 5000):  # bound on bound parameters
+        batch = opportunity_ids[i : i + 5000]
+        rows = session.execute(
+            select(AlertDelivery.alert_id, AlertDelivery.opportunity_id).where(
+                AlertDelivery.opportunity_id.in_(batch)
+            )
+        )
+        found.update((int(a), int(o)) for a, o in rows)
+    return found
+
+
 def claim_due(session: Session, now: datetime, lease_until: datetime, limit: int) -> Sequence[AlertDelivery]:
     """Pending deliveries of active alerts due at ``now``, at most ``limit``, oldest first; each is leased
     (its next attempt moved to ``lease_until``) so a concurrent run leaves it alone. PostgreSQL skips rows

@@ -1,16 +1,18 @@
 """Alert rules: saved filters per user (capped by plan), matching new opportunities as the owner's plan
 shows them, and the delivery bookkeeping (retries with backoff, pausing a failing webhook).
 
-Matching is the opportunity list's own: each alert's filter is an ``OpportunityFilter`` run through
-``opportunities.service.list_opportunities`` under the owner's effective plan (kinds, markets, sports and the
-delay, from ``billing``), so an alert fires for exactly what ``GET /api/opportunities`` with the same
-parameters would show its owner, at the moment it shows it: a delayed plan's alert fires once the delay has
-passed. The plan's cap on results does not apply (it bounds a list, not a stream of new ones).
+Matching is the opportunity list's own: each alert's filter is an ``OpportunityFilter`` judged by
+``opportunities.service.stream_verdict`` (the list's SQL conditions term by term, as the live stream uses
+them) under the owner's effective plan (kinds, markets, sports and the delay, from ``billing``), so an alert
+fires for exactly what ``GET /api/opportunities`` with the same parameters would show its owner, at the
+moment it shows it: a delayed plan's alert fires once the delay has passed. The plan's cap on results does
+not apply (it bounds a list, not a stream of new ones).
 
-New means first seen after the alert's watermark. The watermark starts at what the owner could already see
-when the alert was saved (or resumed): ``now`` minus the plan's delay; each run moves it to the newest
-``first_seen`` it matched. The unique (alert, opportunity) delivery row is the guarantee of one send per
-alert; the watermark keeps each run to the newest page of the list.
+New means first seen at or after the alert's watermark. The watermark starts at what the owner could
+already see when the alert was saved (or resumed): ``now`` minus the plan's delay; each run moves it to the
+instant ten minutes before what the owner can see now (a row a scan committed late, or one that comes to
+match on a later scan, is still found). The unique (alert, opportunity) delivery row is the guarantee of
+one send per alert; the watermark bounds what each run reads.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 import structlog
 from sqlalchemy.orm import Session
 
@@ -29,20 +32,24 @@ from fairedge.alerts import delivery, repository
 from fairedge.alerts.delivery import SendResult, WebhookSender
 from fairedge.alerts.models import Alert, AlertDelivery
 from fairedge.alerts.ssrf import WebhookPolicy, mask_url
-from fairedge.billing.plans import Plan
+from fairedge.billing.plans import Plan, plans
 from fairedge.billing.service import plans_of
 from fairedge.config import Settings
 from fairedge.errors import InvalidInput, NotFound, PlanLimitReached
 from fairedge.observability import metrics
-from fairedge.opportunities import schemas as opportunity_schemas
+from fairedge.opportunities import listing
 from fairedge.opportunities import service as opportunities
+from fairedge.opportunities.entitlement import Entitlement
 from fairedge.opportunities.service import OpportunityFilter
 
 log = structlog.get_logger(__name__)
 
 # Alerts a user may keep, by plan (paused ones count too).
 ALERT_LIMITS: dict[str, int] = {"free": 2, "pro": 20, "elite": 100, "local": 100}
-PAGE = 200  # opportunities read per list query while looking for new ones
+PAGE = 500  # opportunities read per list query while looking for new ones
+# Each run moves a watermark at least to what the owner could see this long ago: an opportunity a scan
+# committed late (a scan takes up to 2 minutes), or one that comes to match later, is still found.
+WATERMARK_MARGIN_SECONDS = 600.0
 MAX_BACKOFF_SECONDS = 3600.0
 
 
@@ -272,6 +279,7 @@ def send_test(
 @dataclass(slots=True)
 class DetectReport:
     alerts: int = 0
+    candidates: int = 0
     matched: int = 0
     over_cap: int = 0
     invalid: int = 0
@@ -279,32 +287,61 @@ class DetectReport:
 
 def detect(session: Session, settings: Settings, *, now: datetime) -> DetectReport:
     """Queue a pending delivery for each opportunity new to each active alert, as its owner's plan shows
-    it at ``now``."""
+    it at ``now``.
+
+    One read of the live opportunities first seen since the oldest watermark (the list's own query, newest
+    first, every kind and method), then each alert's filter and plan applied to those rows by
+    ``opportunities.service.stream_verdict``: the list's conditions term by term (the live stream's
+    predicate), so an alert fires for exactly what its owner's list shows."""
     report = DetectReport()
     pairs = repository.active_with_owners(session)
-    owners = {user.id: user for _, user in pairs}
-    plans = plans_of(session, settings, list(owners.values()), now)
+    if not pairs:
+        return report
+    owner_plans = plans_of(session, settings, list({user.id: user for _, user in pairs}.values()), now)
     kept: Counter[int] = Counter()
-    rows: list[dict[str, Any]] = []
+    eligible: list[tuple[Alert, Plan, list[OpportunityFilter]]] = []
     for alert, user in pairs:
-        plan = plans[user.id][0]
+        plan = owner_plans[user.id][0]
         kept[user.id] += 1
         if kept[user.id] > alert_limit(plan):  # a downgraded plan: its oldest alerts keep working
             report.over_cap += 1
             continue
-        report.alerts += 1
         try:
-            found = _new_matches(session, alert, plan, settings, now)
+            queries = AlertFilter.of(alert).queries(settings.SCAN_DEVIG_METHODS)
         except InvalidInput as exc:  # a method no longer computed here (SCAN_DEVIG_METHODS changed)
             report.invalid += 1
             log.warning("alert_filter_invalid", alert_id=alert.id, reason=exc.message)
             continue
-        for opp, event, sport in found:
-            payload = opportunity_schemas.build(opp, event, sport, now).model_dump(mode="json")
-            rows.append(
+        eligible.append((alert, plan, queries))
+    report.alerts = len(eligible)
+    if not eligible:
+        return report
+    max_age = settings.SCAN_MAX_QUOTE_AGE_SECONDS
+    rows = _live_since(session, settings, min(alert.watermark for alert, _, _ in eligible), now)
+    report.candidates = len(rows)
+    known = repository.pairs_recorded(session, [row.id for row in rows])
+    inserts: list[dict[str, Any]] = []
+    payloads: dict[int, dict[str, Any]] = {}
+    for alert, plan, queries in eligible:
+        ent = Entitlement(plan, now)
+        found = [
+            row
+            for row in rows
+            if row.first_seen >= alert.watermark
+            and (alert.id, row.id) not in known
+            and any(
+                opportunities.stream_verdict(q, ent, row, now=now, max_age_seconds=max_age) == "shown"
+                for q in queries
+            )
+        ]
+        for row in found:
+            payload = payloads.get(row.id)
+            if payload is None:
+                payload = payloads[row.id] = _payload(row)
+            inserts.append(
                 {
                     "alert_id": alert.id,
-                    "opportunity_id": opp.id,
+                    "opportunity_id": row.id,
                     "status": "pending",
                     "attempts": 0,
                     "next_attempt_at": now,
@@ -312,42 +349,50 @@ def detect(session: Session, settings: Settings, *, now: datetime) -> DetectRepo
                     "created_at": now,
                 }
             )
-        if found:
-            alert.watermark = max(alert.watermark, max(opp.first_seen for opp, _, _ in found))
+        # Not past the margin, whatever matched: a row that comes to match on a later scan is still found.
+        alert.watermark = max(
+            alert.watermark, _watermark(plan, now) - timedelta(seconds=WATERMARK_MARGIN_SECONDS)
+        )
     session.flush()
-    report.matched = repository.insert_deliveries(session, rows)
+    report.matched = repository.insert_deliveries(session, inserts)
     metrics.ALERT_MATCHES.inc(report.matched)
     return report
 
 
-def _new_matches(session: Session, alert: Alert, plan: Plan, settings: Settings, now: datetime) -> list[Any]:
-    """The opportunities matching the alert that its owner's plan shows now, first seen at or after the
-    watermark (the list read newest first, page by page, until it reaches the watermark)."""
-    uncapped = replace(plan, max_results=None)
-    found: dict[int, Any] = {}
-    for query in AlertFilter.of(alert).queries(settings.SCAN_DEVIG_METHODS):
-        offset = 0
-        while True:
-            page = opportunities.list_opportunities(
-                session,
-                query,
-                uncapped,
-                now=now,
-                max_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS,
-                sort="first_seen",
-                offset=offset,
-                limit=PAGE,
-            )
-            older = False
-            for row in page.rows:
-                if row[0].first_seen < alert.watermark:
-                    older = True
-                    break
-                found.setdefault(row[0].id, row)
-            if older or len(page.rows) < PAGE:
-                break
-            offset += PAGE
-    return list(found.values())
+def _live_since(session: Session, settings: Settings, since: datetime, now: datetime) -> list[Any]:
+    """The live opportunities first seen at or after ``since``, as the list's plain rows (every kind and
+    devig method, no plan restriction), newest first."""
+    everything = replace(plans(settings)["local"], max_results=None)
+    rows: list[Any] = []
+    offset = 0
+    while True:
+        page = opportunities.list_page(
+            session,
+            OpportunityFilter(),
+            everything,
+            now=now,
+            max_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS,
+            sort="first_seen",
+            offset=offset,
+            limit=PAGE,
+        )
+        for row in page.rows:
+            if row.first_seen < since:
+                return rows
+            rows.append(row)
+        if len(page.rows) < PAGE:
+            return rows
+        offset += PAGE
+
+
+def _payload(row: Any) -> dict[str, Any]:
+    """The opportunity as ``GET /api/opportunities/{id}`` shows it, as JSON (ages filled in when sent)."""
+    item = listing.row_item(row)
+    item["quote_age_seconds"] = 0.0
+    if not isinstance(item["lifespan_seconds"], float):
+        item["lifespan_seconds"] = 0.0
+    loaded: dict[str, Any] = orjson.loads(orjson.dumps(item))
+    return loaded
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,9 +95,13 @@ def upgrade() -> None:
         "ix_alert_deliveries_due", "alert_deliveries", ["status", "next_attempt_at"], unique=False
     )
     op.create_index(op.f("ix_alert_deliveries_created_at"), "alert_deliveries", ["created_at"], unique=False)
+    op.create_index(
+        op.f("ix_alert_deliveries_opportunity_id"), "alert_deliveries", ["opportunity_id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_alert_deliveries_opportunity_id"), table_name="alert_deliveries")
     op.drop_index(op.f("ix_alert_deliveries_created_at"), table_name="alert_deliveries")
     op.drop_index("ix_alert_deliveries_due", table_name="alert_deliveries")
     op.drop_table("alert_deliveries")
