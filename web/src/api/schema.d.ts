@@ -394,24 +394,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/bets/export.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Export Bets */
-        get: operations["export_bets_api_bets_export_csv_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/bets/summary": {
+    "/api/bets-summary": {
         parameters: {
             query?: never;
             header?: never;
@@ -420,6 +403,23 @@ export interface paths {
         };
         /** Get Bet Summary */
         get: operations["get_bet_summary_api_bets_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/bets.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export Bets */
+        get: operations["export_bets_api_bets_csv_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1157,49 +1157,6 @@ export interface components {
             /** Items */
             items: components["schemas"]["AuditEventOut"][];
             page: components["schemas"]["PageMeta"];
-        };
-        /**
-         * BetIn
-         * @description A bet by hand (``event_id``, ``market``, ``outcome``, ``point`` when the market has one,
-         *     ``bookmaker``, ``price``, ``stake``), or an opportunity (``from_opportunity`` and ``stake``: one bet per
-         *     leg, the stake shared as the opportunity splits it).
-         */
-        BetIn: {
-            /** Bookmaker */
-            bookmaker?: string | null;
-            /** Event Id */
-            event_id?: number | null;
-            /**
-             * From Opportunity
-             * @description An opportunity's id.
-             */
-            from_opportunity?: number | null;
-            /** Market */
-            market?: ("h2h" | "spreads" | "totals") | null;
-            /** Outcome */
-            outcome?: string | null;
-            /**
-             * Period
-             * @default full
-             */
-            period: string;
-            /**
-             * Placed At
-             * @description When the bet was placed; now when absent.
-             */
-            placed_at?: string | null;
-            /**
-             * Point
-             * @description The outcome's own line: away +3.5, Over 221.5; none for h2h.
-             */
-            point?: number | null;
-            /** Price */
-            price?: number | null;
-            /**
-             * Stake
-             * @description Amount staked, in the bettor's currency.
-             */
-            stake: number;
         };
         /** BetOut */
         BetOut: {
@@ -2094,6 +2051,52 @@ export interface components {
              */
             stake: number;
         };
+        /**
+         * ManualBetIn
+         * @description A bet by hand on a stored event.
+         */
+        ManualBetIn: {
+            /** Bookmaker */
+            bookmaker: string;
+            /** Event Id */
+            event_id: number;
+            /**
+             * Market
+             * @enum {string}
+             */
+            market: "h2h" | "spreads" | "totals";
+            /**
+             * Outcome
+             * @description A team, Draw (three-way h2h), Over or Under.
+             */
+            outcome: string;
+            /**
+             * Period
+             * @description full (settled from the final score), or a part of the game (settled by hand).
+             * @default full
+             */
+            period: string;
+            /**
+             * Placed At
+             * @description When the bet was placed; now when absent.
+             */
+            placed_at?: string | null;
+            /**
+             * Point
+             * @description The outcome's own line: away +3.5, Over 221.5; none for h2h.
+             */
+            point?: number | null;
+            /**
+             * Price
+             * @description Decimal odds taken (1.91 = -110).
+             */
+            price: number;
+            /**
+             * Stake
+             * @description Amount staked, in the bettor's currency.
+             */
+            stake: number;
+        };
         /** MarketOutcome */
         MarketOutcome: {
             /** Fair Probability */
@@ -2236,6 +2239,28 @@ export interface components {
              * @description null: the database did not answer.
              */
             sports: components["schemas"]["SportFreshness"][] | null;
+        };
+        /**
+         * OpportunityBetIn
+         * @description An opportunity the caller's plan shows, recorded as one bet per leg, ``stake`` shared as the
+         *     opportunity splits it.
+         */
+        OpportunityBetIn: {
+            /**
+             * From Opportunity
+             * @description The opportunity's id.
+             */
+            from_opportunity: number;
+            /**
+             * Placed At
+             * @description When the bet was placed; now when absent.
+             */
+            placed_at?: string | null;
+            /**
+             * Stake
+             * @description Amount staked, in the bettor's currency.
+             */
+            stake: number;
         };
         /** OpportunityPage */
         OpportunityPage: {
@@ -4498,7 +4523,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["BetIn"];
+                "application/json": components["schemas"]["ManualBetIn"] | components["schemas"]["OpportunityBetIn"];
             };
         };
         responses: {
@@ -4509,6 +4534,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BetsOut"];
+                };
+            };
+            /** @description The request body could not be read (not UTF-8 text) (http_error). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Credentials missing, invalid, expired or revoked (unauthorized). */
@@ -4538,83 +4572,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A parameter was refused (validation_error); details name each one. Also when the outcome, point or time does not fit the event (invalid_input). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests (rate_limited); Retry-After says when to try again. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable; retry shortly (database_unavailable). */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    export_bets_api_bets_export_csv_get: {
-        parameters: {
-            query?: {
-                /** @description Open or settled only. */
-                status?: ("open" | "settled") | null;
-                /** @description Sport key, e.g. basketball_nba. */
-                sport?: string | null;
-                bookmaker?: string | null;
-                market?: string | null;
-                /** @description Placed at or after. */
-                placed_from?: string | null;
-                /** @description Placed before. */
-                placed_to?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Every matching bet, one row each (RFC 4180). */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": unknown;
-                };
-            };
-            /** @description Credentials missing, invalid, expired or revoked (unauthorized). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not allowed: a role, a disabled account, or the plan (forbidden, plan_limit). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description A parameter was refused (validation_error); details name each one. */
+            /** @description A parameter was refused (validation_error); details name each one. Also when the outcome, point or time does not fit the event, or an opportunity's leg is not tracked (invalid_input). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4668,6 +4626,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SummaryOut"];
+                };
+            };
+            /** @description Credentials missing, invalid, expired or revoked (unauthorized). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: a role, a disabled account, or the plan (forbidden, plan_limit). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A parameter was refused (validation_error); details name each one. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (rate_limited); Retry-After says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable; retry shortly (database_unavailable). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_bets_api_bets_csv_get: {
+        parameters: {
+            query?: {
+                /** @description Open or settled only. */
+                status?: ("open" | "settled") | null;
+                /** @description Sport key, e.g. basketball_nba. */
+                sport?: string | null;
+                bookmaker?: string | null;
+                market?: string | null;
+                /** @description Placed at or after. */
+                placed_from?: string | null;
+                /** @description Placed before. */
+                placed_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every matching bet, one row each (RFC 4180). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             /** @description Credentials missing, invalid, expired or revoked (unauthorized). */
@@ -4892,6 +4926,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BetOut"];
+                };
+            };
+            /** @description The request body could not be read (not UTF-8 text) (http_error). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Credentials missing, invalid, expired or revoked (unauthorized). */

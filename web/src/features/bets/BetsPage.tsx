@@ -219,7 +219,7 @@ function BetRow({ bet }: { bet: Bet }) {
 }
 
 async function downloadCsv(): Promise<void> {
-  const result = await api.GET("/api/bets/export.csv", { parseAs: "blob" });
+  const result = await api.GET("/api/bets.csv", { parseAs: "blob" });
   if (!result.response.ok || !(result.data instanceof Blob)) throw new ApiError(result.response.status, result.error);
   const url = URL.createObjectURL(result.data);
   const link = document.createElement("a");

@@ -43,7 +43,7 @@ function RecordButton({ bet, stake }: Props) {
       aria-label={`Record bet: ${label}, stake ${formatMoney(stake)}`}
       title={record.isError ? errorMessage(record.error) : `Record this bet with a stake of ${formatMoney(stake)}`}
       data-state={record.isError ? "error" : record.isSuccess ? "done" : "idle"}
-      onClick={() => record.mutate({ from_opportunity: bet.id, stake, period: bet.period })}
+      onClick={() => record.mutate({ from_opportunity: bet.id, stake })}
     >
       {record.isError ? "Retry" : text}
     </button>

@@ -7,7 +7,7 @@ export type Bet = components["schemas"]["BetOut"];
 export type BetPage = components["schemas"]["BetPage"];
 export type Summary = components["schemas"]["SummaryOut"];
 export type Figures = components["schemas"]["FiguresOut"];
-export type BetIn = components["schemas"]["BetIn"];
+export type BetIn = components["schemas"]["ManualBetIn"] | components["schemas"]["OpportunityBetIn"];
 export type Result = NonNullable<components["schemas"]["BetPatch"]["result"]>;
 
 export const PAGE_LIMIT = 200;
@@ -26,7 +26,7 @@ export function useBets(status: "open" | "settled" | null) {
 export function useBetSummary() {
   return useQuery({
     queryKey: ["bets", "summary"],
-    queryFn: async ({ signal }) => unwrap(await api.GET("/api/bets/summary", { signal })),
+    queryFn: async ({ signal }) => unwrap(await api.GET("/api/bets-summary", { signal })),
     refetchInterval: 30_000,
   });
 }
