@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     CELERY_MAX_RETRIES: int = Field(default=3, ge=0, le=10)  # then the task goes to celery_failed
     CELERY_RETRY_BACKOFF_SECONDS: float = Field(default=2.0, gt=0, le=30)  # first retry; doubles, jittered
     CELERY_HEARTBEAT_SECONDS: float = Field(default=5.0, gt=0, le=60)  # worker/beat heartbeats (TTL 3x)
+    # Worker and beat metrics (tasks/queues.py): each worker's and beat's main process serves /metrics on this
+    # port when set (one port per process on a host; 0 picks a free one); unset: not served.
+    WORKER_METRICS_PORT: int | None = Field(default=None, ge=0, le=65535)
 
     # Cache of the opportunity list and event boards (cache/; docs/performance.md): Redis when REDIS_URL is
     # set, else this process's memory. An entry ends at the next scan or when time changes its answer, and

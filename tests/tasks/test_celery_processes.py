@@ -17,16 +17,18 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 import redis
 from celery import Celery
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
 from conftest import make_settings, scratch_pg_database
@@ -362,3 +364,46 @@ def test_fairedge_run_reports_celery_embedded_whatever_the_settings(tmp_path: Pa
         assert celery.json()["status"] == "embedded" and celery.json()["scheduler"] == "healthy"
         body = api.get("/health").json()
         assert body["services"]["celery"] == "embedded" and body["status"] == "healthy"
+
+
+def queue_lengths(port: int) -> dict[str, float]:
+    """``fairedge_celery_queue_length`` per queue, scraped from a worker's or beat's metrics port."""
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    return {
+        sample.labels["queue"]: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "fairedge_celery_queue_length"
+    }
+
+
+def test_queue_lengths_are_scraped_from_worker_and_beat_and_move_as_tasks_queue(cluster: Cluster) -> None:
+    served = replace(cluster, env={**cluster.env, "WORKER_METRICS_PORT": "0"})  # 0: a free port each
+    with celery_worker(served, "maintenance")() as worker:  # nobody consumes compute or ingest here
+        (event,) = wait_for(lambda: worker.logged("metrics_served"), 120, "the worker's metrics port")
+        port = int(event["port"])
+        assert wait_for(lambda: queue_lengths(port).get("compute") == 0, 10, "a first sample")
+        assert set(queue_lengths(port)) == {"ingest", "compute", "maintenance"}
+
+        client = cluster.client()
+        for _ in range(3):
+            client.send_task("tests.slow_write", queue="compute")
+        # Sampled by the heartbeat thread: nobody calls /health/celery.
+        wait_for(lambda: queue_lengths(port).get("compute") == 3, 10, "compute to read 3")
+
+        with running(served, "beat", "fairedge.cli", "beat") as beat:
+            (event,) = wait_for(lambda: beat.logged("metrics_served"), 120, "beat's metrics port")
+            beat_port = int(event["port"])
+            assert beat_port != port
+            # Beat schedules refreshes into ingest, which nobody consumes: beat's own samples see it grow.
+            wait_for(lambda: queue_lengths(beat_port).get("ingest", 0) >= 1, 15, "ingest to grow")
+            assert queue_lengths(beat_port)["compute"] >= 3  # the 3 sent, and whatever beat scheduled there
+
+        cluster.redis.delete(cluster.key("compute"))
+        wait_for(lambda: queue_lengths(port).get("compute") == 0, 10, "compute to read 0 again")
+
+
+def test_no_metrics_port_unless_set(cluster: Cluster) -> None:
+    with celery_worker(cluster, "maintenance")() as worker:
+        wait_for(lambda: worker.logged("worker_heartbeat_started"), 120, "the worker")
+        assert not worker.events("metrics_served")

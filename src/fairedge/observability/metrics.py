@@ -252,3 +252,12 @@ STREAM_CONNECTIONS = Gauge(
     multiprocess_mode="livesum",
 )
 STREAM_EVENTS = Counter("fairedge_stream_events_total", "Live stream events sent, by event.", ["event"])
+
+# Celery queue lengths (tasks/queues.py): messages waiting in each named queue (ingest, compute, maintenance),
+# sampled by every worker's and beat's heartbeat thread; served by their WORKER_METRICS_PORT.
+CELERY_QUEUE_LENGTH = Gauge(
+    "fairedge_celery_queue_length",
+    "Messages waiting in a Celery queue, sampled by the worker and beat heartbeats.",
+    ["queue"],
+    multiprocess_mode="livemostrecent",
+)

@@ -44,7 +44,7 @@ from fairedge.kit.timeutil import utcnow
 from fairedge.observability import metrics
 from fairedge.observability.logging import configure_logging
 from fairedge.runtime import Runtime
-from fairedge.tasks import failed, heartbeat, job_runs, locks
+from fairedge.tasks import failed, heartbeat, job_runs, locks, queues
 from fairedge.tasks.broker import CeleryKeys, connect
 from fairedge.tasks.celery_config import celery_config
 from fairedge.tasks.retry_policy import countdown, retryable
@@ -318,12 +318,21 @@ def _child_exit(**_: Any) -> None:
         multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
+def _serve_metrics(process: str) -> Callable[..., None]:
+    def serve(**_: Any) -> None:  # worker_ready and beat_init: in the main process, after logging is set up
+        queues.serve_metrics(settings.WORKER_METRICS_PORT, process=process)
+
+    return serve
+
+
 _worker_heartbeat = _WorkerHeartbeat()
 signals.setup_logging.connect(_configure_logging, weak=False)
 signals.task_failure.connect(_record_failure, weak=False)
 signals.task_prerun.connect(_bind_task_context, weak=False)
 signals.task_postrun.connect(_unbind_task_context, weak=False)
 signals.worker_ready.connect(_worker_heartbeat.start, weak=False)
+signals.worker_ready.connect(_serve_metrics("worker"), weak=False)
+signals.beat_init.connect(_serve_metrics("beat"), weak=False)
 signals.worker_shutdown.connect(_worker_heartbeat.stop, weak=False)
 signals.worker_process_shutdown.connect(_child_exit, weak=False)
 _register_all()

@@ -5,6 +5,8 @@ Each worker writes ``fairedge:heartbeat:worker:<hostname>`` and the scheduling b
 is a process seen alive within three periods. (``celery inspect ping`` is slow, needs every worker to answer
 over pub/sub and never sees beat.) Workers also keep a sorted set of host names by last beat, so a reader
 lists them without scanning the key space and can name the workers that stopped beating in the last hour.
+Every heartbeat also samples the named queues' lengths into ``fairedge_celery_queue_length``
+(tasks/queues.py), in the same round trip.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from typing import Any
 import redis
 import structlog
 
+from fairedge.tasks import queues as queue_lengths
 from fairedge.tasks.broker import CeleryKeys
+from fairedge.tasks.schedule import QUEUES
 
 log = structlog.get_logger(__name__)
 
@@ -43,7 +47,10 @@ def write_worker(
     )
     pipe.zadd(keys.workers, {hostname: now})
     pipe.zremrangebyscore(keys.workers, "-inf", now - REMEMBER_LOST_SECONDS)
-    pipe.execute()
+    for queue in QUEUES:
+        pipe.llen(keys.queue(queue))
+    _, lengths = _split(pipe.execute(), len(QUEUES))
+    queue_lengths.record(QUEUES, lengths)
 
 
 def remove_worker(client: redis.Redis, keys: CeleryKeys, hostname: str) -> None:
@@ -55,11 +62,21 @@ def remove_worker(client: redis.Redis, keys: CeleryKeys, hostname: str) -> None:
 
 
 def write_beat(client: redis.Redis, keys: CeleryKeys, info: dict[str, Any], period_seconds: float) -> None:
-    client.set(
+    pipe = client.pipeline(transaction=False)
+    pipe.set(
         keys.beat_heartbeat,
         json.dumps({**info, "seen_at": time.time()}),
         px=round(ttl_seconds(period_seconds) * 1000),
     )
+    for queue in QUEUES:
+        pipe.llen(keys.queue(queue))
+    _, lengths = _split(pipe.execute(), len(QUEUES))
+    queue_lengths.record(QUEUES, lengths)
+
+
+def _split(results: list[Any], tail: int) -> tuple[list[Any], list[int]]:
+    """A pipeline's results: the heartbeat's, then the ``tail`` queue lengths."""
+    return results[: len(results) - tail], [int(n) for n in results[len(results) - tail :]]
 
 
 def remove_beat(client: redis.Redis, keys: CeleryKeys) -> None:
