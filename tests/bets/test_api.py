@@ -311,6 +311,8 @@ def test_a_bet_that_does_not_fit_its_event_is_refused_saying_why(
         {"event_id": 1, "market": "h2h", "outcome": "Home", "bookmaker": "b", "price": 2, "stake": 1, "x": 1},
         {"event_id": 1, "market": "h2h", "outcome": "Home", "bookmaker": "b", "price": 2, "stake": 1,
          "placed_at": "yesterday"},
+        {"from_opportunity": 1, "stake": 1, "placed_at": 0},  # a number would pass as Unix time
+        {"from_opportunity": 2**53, "stake": 1},
     ],
 )  # fmt: skip
 def test_malformed_bodies_are_422(env: Env, body: dict[str, Any]) -> None:

@@ -131,6 +131,20 @@ def test_a_scores_outage_leaves_the_bet_open_for_the_next_run(
     assert _bet(runtime, bet_id).result in ("win", "loss")
 
 
+def test_a_refused_key_is_logged_and_the_run_goes_on(
+    runtime: Runtime, fake: FakeOddsApi, clock: FakeClock
+) -> None:
+    bet_id = _open_bet(runtime, clock)
+    clock.advance(5 * 3600)
+    fake.fail_next("/scores", 401, "INVALID_KEY", times=10)
+    with capture_logs() as logs:
+        result = runtime.jobs()["tasks.bet_settlement"]()
+    assert result == {"scores": 0, "valued": 0, "settled": {}}
+    failed = [e for e in logs if e["event"] == "scores_fetch_failed"]
+    assert failed and failed[0]["sport"] == "basketball_nba" and "fake-key" not in str(logs)
+    assert _bet(runtime, bet_id).result is None
+
+
 def test_games_out_of_the_providers_reach_are_not_asked_for(
     runtime: Runtime, fake: FakeOddsApi, clock: FakeClock
 ) -> None:
