@@ -25,5 +25,7 @@ export default defineConfig({
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test/setup.ts"],
     css: false,
+    // Two shared cores under load: generous, a hung test still fails.
+    testTimeout: 20_000,
   },
 });

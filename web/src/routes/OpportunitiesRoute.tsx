@@ -15,7 +15,7 @@ import { useUrlFilters } from "../features/opportunities/useUrlFilters";
 import { formatMoney, formatPercent } from "../lib/format";
 import { usePreferences } from "../lib/preferences";
 
-const LIMIT = 500;
+const LIMIT = 2000;
 
 export default function OpportunitiesRoute() {
   const [filters, setFilters, params, setParams] = useUrlFilters();

@@ -14,7 +14,11 @@ export function OddsBoard({ market, oddsFormat, now }: { market: BoardMarket; od
         <caption>
           <strong>{caption}</strong>{" "}
           <span className="muted">
-            fair line from {market.fair_source === "sharp" ? `sharp books (${market.sharp_books.join(", ")})` : market.fair_source}
+            {market.fair_source === "sharp"
+              ? `fair line from the sharp books (${market.sharp_books.join(", ")})`
+              : market.fair_source === "none"
+                ? "no fair line: no sharp book quotes this market"
+                : `fair line from the ${market.fair_source}`}
             {best !== null && ` · best-price hold ${formatPercent(best)}`}
           </span>
         </caption>

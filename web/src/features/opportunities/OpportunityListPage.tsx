@@ -13,7 +13,7 @@ import { TransportStatus } from "./TransportStatus";
 import { useOpportunityFeed } from "./useOpportunityFeed";
 import { useUrlFilters } from "./useUrlFilters";
 
-const LIMIT = 500;
+const LIMIT = 2000;
 
 export interface CardProps<T extends Opportunity> {
   row: Row<T>;

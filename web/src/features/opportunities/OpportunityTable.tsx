@@ -27,7 +27,7 @@ export function OpportunityTable({ rows, context, sort, onSort, rowHeight }: Opp
   const sorted = useMemo(() => sortRows(rows, column, sort.direction, context), [rows, column, sort.direction, context]);
   const height =
     rowHeight ??
-    (typeof window !== "undefined" && window.matchMedia?.("(max-width: 640px)").matches ? 64 : 36);
+    (typeof window !== "undefined" && window.matchMedia?.("(max-width: 640px)").matches ? 84 : 36);
 
   const virtualizer = useVirtualizer({
     count: sorted.length,
@@ -77,7 +77,7 @@ export function OpportunityTable({ rows, context, sort, onSort, rowHeight }: Opp
                   const text = cellText(c.id, row, context);
                   if (c.id === "event") {
                     return (
-                      <div key={c.id} role="cell" className="event-cell" title={bet.event.league_title}>
+                      <div key={c.id} role="cell" className="event-cell" data-column="event" title={bet.event.league_title}>
                         <Link to={`/events/${bet.event.id}`}>{text}</Link> <small>{bet.event.league_title}</small>
                       </div>
                     );

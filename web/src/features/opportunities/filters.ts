@@ -2,7 +2,11 @@
  * The opportunity filters as they live in the URL (shareable, back/forward work) and as the API takes them.
  * Rates stay fractions in the URL (`min_ev=0.02`), as the API sends and takes them.
  */
+import type { paths } from "../../api/schema";
 import type { DevigMethod } from "../../api/types";
+
+/** The list's query parameters (GET /api/opportunities); the stream takes the same. */
+export type ListQuery = NonNullable<paths["/api/opportunities"]["get"]["parameters"]["query"]> & { limit: number };
 import { DEVIG_METHODS } from "../../api/types";
 
 export interface Filters {
@@ -76,7 +80,7 @@ export type Kind = "ev" | "arbitrage" | "middle";
  * The list's query parameters for these filters (also the stream's). One book goes to the API; several are
  * matched here (`matchesBooks`), the API taking one `bookmaker`.
  */
-export function apiQuery(filters: Filters, kind: Kind, limit: number) {
+export function apiQuery(filters: Filters, kind: Kind, limit: number): ListQuery {
   return {
     kind: [kind],
     sport: filters.sport || undefined,

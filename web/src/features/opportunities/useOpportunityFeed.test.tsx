@@ -6,9 +6,10 @@ import { resetSessionForTests } from "../../lib/session";
 import { fakeApi, json } from "../../test/fakeApi";
 import { FakeEventSource } from "../../test/fakeEventSource";
 import { evBet } from "../../test/factories";
+import type { ListQuery } from "./filters";
 import { useOpportunityFeed } from "./useOpportunityFeed";
 
-const QUERY = { kind: ["ev"], sport: "basketball", limit: 500 };
+const QUERY: ListQuery = { kind: ["ev"], sport: "basketball", limit: 500 };
 
 function wrapper({ children }: { children: ReactNode }) {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });

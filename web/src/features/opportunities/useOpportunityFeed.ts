@@ -13,15 +13,16 @@ import { api, unwrap } from "../../lib/api";
 import { accessToken } from "../../lib/session";
 import type { Hidden, Opportunity } from "../../api/types";
 import { emptyFeed, feedReducer, type FeedAction, type FeedState } from "./feed";
-import { toSearch } from "./filters";
+import { toSearch, type ListQuery } from "./filters";
 
 export type Transport = "connecting" | "live" | "reconnecting" | "polling";
 
 export const POLL_MS = 5_000;
+/** The list's largest page (the stream takes more: up to 5,000). */
+export const POLL_LIMIT = 500;
 export const RETRY_MS = 30_000;
 const TICK_MS = 500;
 
-type ListQuery = Record<string, unknown> & { limit: number };
 
 interface StreamHandlers {
   dispatch: (action: FeedAction<Opportunity>) => void;
@@ -131,7 +132,12 @@ export function useOpportunityFeed(query: ListQuery, options: { stream?: boolean
   const poll = useQuery({
     queryKey: ["opportunities", key],
     queryFn: async ({ signal }) =>
-      unwrap(await api.GET("/api/opportunities", { params: { query: query as never }, signal })),
+      unwrap(
+        await api.GET("/api/opportunities", {
+          params: { query: { ...query, limit: Math.min(query.limit, POLL_LIMIT) } },
+          signal,
+        }),
+      ),
     enabled: polling,
     refetchInterval: polling ? POLL_MS : false,
     refetchIntervalInBackground: false,
