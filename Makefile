@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 
 # Each of these packages must keep this share of its statements and branches covered by the tests.
 COVERAGE_FLOOR := 90
-COVERAGE_PACKAGES := pricing odds opportunities users ratelimit billing secretstore cache alerts calculator bets
+COVERAGE_PACKAGES := pricing odds opportunities users ratelimit billing secretstore cache alerts calculator bets stream
 
 .PHONY: install run test lint format typecheck imports pytest bench bench-api migrate clean web web-build web-client
 

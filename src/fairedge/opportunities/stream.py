@@ -387,6 +387,11 @@ class Hub:
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
                 delay = min(delay * 2, BACKOFF_SECONDS[1])
                 continue
+            except Exception:  # never leave the streams without a reader: log, wait, start over
+                log.exception("stream_reader_failed")
+                lost = True
+                await asyncio.sleep(BACKOFF_SECONDS[1])
+                continue
             delay = BACKOFF_SECONDS[0]
             if batch.reset:
                 self.position = await self._last_or_none()
