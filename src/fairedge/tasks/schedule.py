@@ -25,9 +25,7 @@ class Periodic:
     then: tuple[str, ...] = ()
 
 
-def schedule(
-    odds_refresh_seconds: float, bet_settlement_seconds: float = 300.0
-) -> tuple[Periodic, ...]:
+def schedule(odds_refresh_seconds: float, bet_settlement_seconds: float = 300.0) -> tuple[Periodic, ...]:
     return (
         # The scan retires the cached lists; cache_warming stores the ones asked for most again.
         # Alerts last: a failing follower ends a chain, and alerts must not hold back cache warming.
