@@ -60,6 +60,7 @@ EVENTS = int(os.environ.get("BENCH_API_EVENTS", "500"))
 WORKERS = int(os.environ.get("BENCH_API_WORKERS", "2"))
 SECONDS = int(os.environ.get("BENCH_API_SECONDS", "10"))
 WARMUP_SECONDS = 2
+START_SECONDS = float(os.environ.get("BENCH_API_START_SECONDS", "180"))  # a loaded machine imports slowly
 CONNECTIONS = 100
 THREADS = 2
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -159,7 +160,7 @@ def _server(spec: str, env: dict[str, str], log: Path) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + START_SECONDS
         while True:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not start; its log:\n{log.read_text()[-3000:]}")
