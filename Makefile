@@ -47,9 +47,11 @@ imports: install
 	$(BIN)/lint-imports
 
 # Coverage of this process and its xdist workers (servers started as subprocesses are not measured), then
-# the floor checked per package: one well-tested package cannot hide an untested one.
+# the floor checked per package: one well-tested package cannot hide an untested one. `--dist loadgroup`: tests
+# sharing one server (xdist_group: the web app's end-to-end tests in Chromium, tests/web/test_e2e.py) run on one
+# worker, the others spread as before.
 pytest: install
-	$(BIN)/pytest -n 2 -q --cov --cov-report=
+	$(BIN)/pytest -n 2 --dist loadgroup -q --cov --cov-report=
 	@for package in $(COVERAGE_PACKAGES); do \
 		include="src/fairedge/$$package/*"; \
 		if total=$$($(BIN)/coverage report --include="$$include" --format=total --fail-under=$(COVERAGE_FLOOR)); \
