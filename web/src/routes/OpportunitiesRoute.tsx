@@ -82,8 +82,9 @@ export default function OpportunitiesRoute() {
             </p>
           ) : rows.length === 0 ? (
             <p className="state">
-              No +EV bets match {params.toString() ? "these filters" : "right now"}. New ones appear here as the odds
-              move.
+              {state.hidden && state.hidden.total > 0
+                ? "Nothing your plan shows matches right now; what it holds back is listed above."
+                : `No +EV bets match ${params.toString() ? "these filters" : "right now"}. New ones appear here as the odds move.`}
             </p>
           ) : (
             <OpportunityTable rows={rows} context={context} sort={sort} onSort={onSort} />

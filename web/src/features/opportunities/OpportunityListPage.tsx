@@ -84,7 +84,11 @@ export function OpportunityListPage<T extends Opportunity>(props: OpportunityLis
           Loading {noun[1]}…
         </p>
       ) : rows.length === 0 ? (
-        <p className="state">No {noun[1]} match right now. New ones appear here as the odds move.</p>
+        <p className="state">
+          {state.hidden && state.hidden.total > 0
+            ? `No ${noun[1]} your plan shows right now; what it holds back is listed above.`
+            : `No ${noun[1]} match right now. New ones appear here as the odds move.`}
+        </p>
       ) : (
         <ul className="cards" aria-label={title}>
           {rows.map((row) => (
