@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import compile_path
+from starlette.routing import Match, Mount, compile_path
 from starlette.types import Scope
 
 from fairedge import __version__
@@ -156,6 +156,18 @@ class SinglePageApp(StaticFiles):
         return response
 
 
+class AppMount(Mount):
+    """The web app at ``/``, never answering for the API's own paths: there the router's 404 and its 405 with
+    ``Allow`` (a path the API serves under another method) stay, which a mount matching every path hides."""
+
+    API = ("/api/", "/health", "/metrics")
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope["path"].startswith(self.API):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
 def create_app(
     settings: Settings | None = None, *, runtime: Runtime | None = None, run_scheduler: bool = False
 ) -> FastAPI:
@@ -237,13 +249,13 @@ def create_app(
     plan_checked = [Depends(get_access)]
     app.include_router(odds_router, dependencies=plan_checked, responses=ACCESS)
     app.include_router(opportunities_router, dependencies=plan_checked, responses=ACCESS)
+    app.include_router(stream_router)  # the list's access, with a query token for EventSource (inside)
     app.include_router(bets_router, dependencies=plan_checked, responses=ACCESS)
     app.include_router(calculator_router, dependencies=plan_checked, responses=ACCESS)
-    app.include_router(stream_router)  # the list's access, with a query token for EventSource (inside)
     app.include_router(auth_router)  # throttled per IP and account inside (login, reset)
     app.include_router(account_router)
-    app.include_router(alerts_router, responses=ACCESS)  # the owner's alerts; plan and rate limit inside
     app.include_router(billing_router)  # plan page (access checked inside); Stripe's webhook (signed)
+    app.include_router(alerts_router, responses=ACCESS)  # the owner's alerts; plan and rate limit inside
     app.include_router(admin_router, dependencies=plan_checked, responses=ACCESS)
     app.include_router(admin_status_router, dependencies=plan_checked, responses=ACCESS)
 
@@ -254,7 +266,7 @@ def create_app(
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     if (WEB_DIST / "index.html").is_file():
-        app.mount("/", SinglePageApp(directory=WEB_DIST, html=True), name="web")
+        app.router.routes.append(AppMount("/", app=SinglePageApp(directory=WEB_DIST, html=True), name="web"))
     else:
 
         @app.get("/", include_in_schema=False)

@@ -91,3 +91,16 @@ def test_without_a_build_the_root_describes_the_api(
         body = c.get("/").json()
     assert body["opportunities"] == "/api/opportunities"
     assert c.get("/events/12").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [("GET", "/api/auth/login", "POST"), ("POST", "/api/opportunities", "GET"), ("DELETE", "/api/me", "GET")],
+)
+def test_an_api_path_under_another_method_is_405_with_allow(
+    client: TestClient, method: str, path: str, allow: str
+) -> None:
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    assert response.json()["error"]["code"] == "method_not_allowed"
