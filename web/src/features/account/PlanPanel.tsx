@@ -1,4 +1,5 @@
 /** The current plan, what it allows and hides, the requests left, and whether billing is on. */
+import { Link } from "react-router";
 import { formatAge } from "../../lib/format";
 import { errorMessage, useSubscription, type Me, type Plan } from "./queries";
 
@@ -61,6 +62,10 @@ function Billing() {
           <dd>{data.plans_for_sale.join(", ")}</dd>
         </>
       )}
+      <dt />
+      <dd>
+        <Link to="/plan">Upgrade or manage your plan</Link>
+      </dd>
     </dl>
   );
 }
