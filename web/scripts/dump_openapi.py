@@ -1,7 +1,7 @@
 """Write the API's OpenAPI schema (create_app().openapi()) to web/src/api/openapi.json.
 
-Run with the project's interpreter: `.venv/bin/python web/scripts/dump_openapi.py [output]`. The schema does not
-depend on the database: an in-memory SQLite keeps the dump free of files and servers.
+Run with the project's interpreter: `.venv/bin/python web/scripts/dump_openapi.py [output]` (make web-client).
+The schema does not depend on the database: an in-memory SQLite keeps the dump free of files and servers.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 os.environ.setdefault("DATABASE_URL", "sqlite://")
 os.environ.setdefault("ENVIRONMENT", "development")
 
-from fairedge.app import create_app  # noqa: E402  (settings come from the environment set above)
+from fairedge.app import create_app  # settings come from the environment set above
 
 OUTPUT = Path(__file__).resolve().parents[1] / "src" / "api" / "openapi.json"
 
