@@ -314,6 +314,11 @@ def test_a_user_logs_in_and_back_to_the_page_they_wanted(page: Page) -> None:
     expect(page.get_by_test_id("plan-name")).to_have_text(re.compile("pro", re.IGNORECASE))
     expect(page.get_by_test_id("billing-off")).to_be_visible()
     shot(page, "04-account-pro")
+    # On a 375 px wide phone the page fits the width (tables scroll inside their own box).
+    page.set_viewport_size({"width": 375, "height": 800})
+    expect(page.get_by_test_id("plan-name")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(page, "04-account-pro-375px")
 
 
 def test_an_account_creates_a_key_shown_once_and_revokes_it(page: Page, server: Server) -> None:
