@@ -12,6 +12,8 @@ import { useRecordBet } from "./queries";
 interface Props {
   bet: EvBet;
   stake: number;
+  /** The opportunity has left the board (fading out): nothing left to record. */
+  ended?: boolean;
 }
 
 export function RecordBetButton(props: Props) {
@@ -31,7 +33,7 @@ export function RecordBetButton(props: Props) {
   return <RecordButton {...props} />;
 }
 
-function RecordButton({ bet, stake }: Props) {
+function RecordButton({ bet, stake, ended = false }: Props) {
   const record = useRecordBet();
   const label = `${bet.event.away_team} @ ${bet.event.home_team}`;
   const text = record.isSuccess ? "Recorded" : record.isPending ? "…" : "Record";
@@ -39,7 +41,7 @@ function RecordButton({ bet, stake }: Props) {
     <button
       type="button"
       className="record-bet"
-      disabled={record.isPending || record.isSuccess}
+      disabled={ended || record.isPending || record.isSuccess}
       aria-label={`Record bet: ${label}, stake ${formatMoney(stake)}`}
       title={record.isError ? errorMessage(record.error) : `Record this bet with a stake of ${formatMoney(stake)}`}
       data-state={record.isError ? "error" : record.isSuccess ? "done" : "idle"}

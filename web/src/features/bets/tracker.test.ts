@@ -65,8 +65,10 @@ describe("profitCurve", () => {
       bet(2, { status: "settled", profit: 5, settled_at: "2026-12-01T01:00:00Z" }),
       bet(4, { status: "open" }),
     ]);
-    expect(curve.times).toEqual([Date.parse("2026-12-01T01:00:00Z") / 1000, Date.parse("2026-12-01T03:00:00Z") / 1000]);
-    expect(curve.profit).toEqual([16, 6]);
+    expect(curve.times).toEqual(
+      ["2026-11-30T00:00:00Z", "2026-12-01T01:00:00Z", "2026-12-01T03:00:00Z"].map((t) => Date.parse(t) / 1000),
+    );
+    expect(curve.profit).toEqual([0, 16, 6]);
   });
 
   it("is empty before anything settled", () => {

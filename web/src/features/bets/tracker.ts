@@ -51,6 +51,16 @@ export function profitCurve(bets: readonly Bet[]): Curve {
     .sort((a, b) => a.at - b.at || a.id - b.id);
   const times: number[] = [];
   const profit: number[] = [];
+  // The curve starts at zero when the first of these bets was placed (a lone settlement is then a line).
+  const placed = bets
+    .filter((b) => b.status === "settled")
+    .map((b) => Date.parse(b.placed_at) / 1000)
+    .filter(Number.isFinite);
+  const start = placed.reduce((a, b) => Math.min(a, b), Infinity);
+  if (settled.length && start < settled[0]!.at / 1000) {
+    times.push(start);
+    profit.push(0);
+  }
   let total = 0;
   for (const bet of settled) {
     total += bet.profit;

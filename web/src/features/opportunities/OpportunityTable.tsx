@@ -19,7 +19,7 @@ export interface OpportunityTableProps {
   rowHeight?: number;
 }
 
-const MIN_WIDTH = "65rem";
+const MIN_WIDTH = "66rem";
 
 export function OpportunityTable({ rows, context, sort, onSort, rowHeight }: OpportunityTableProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -86,7 +86,7 @@ export function OpportunityTable({ rows, context, sort, onSort, rowHeight }: Opp
                     const stake = defaultStake(context.bankroll, context.kellyFraction, bet.kelly_fraction);
                     return (
                       <div key={c.id} role="cell" data-column={c.id}>
-                        <RecordBetButton bet={bet} stake={stake} />
+                        <RecordBetButton bet={bet} stake={stake} ended={row.status === "ended"} />
                       </div>
                     );
                   }

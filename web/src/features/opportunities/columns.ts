@@ -82,7 +82,7 @@ export const COLUMNS: readonly Column[] = [
   },
   { id: "age", label: "Age", numeric: true, width: "5rem", sortValue: (r, c) => ageSeconds(r, c.now) },
   // The bet tracker's one-click "Record" (features/bets): sorted by whether the stake is worth recording.
-  { id: "record", label: "Track", numeric: false, width: "5.5rem", sortValue: (r) => r.item.kelly_fraction },
+  { id: "record", label: "Track", numeric: false, width: "6.5rem", sortValue: (r) => r.item.kelly_fraction },
 ];
 
 export const GRID_COLUMNS = COLUMNS.map((c) => c.width).join(" ");
