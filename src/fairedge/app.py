@@ -27,6 +27,7 @@ from fairedge.bets.endpoints import router as bets_router
 from fairedge.billing.access import get_access
 from fairedge.billing.billing_endpoints import router as billing_router
 from fairedge.billing.endpoints import router as account_router
+from fairedge.billing.subscribed import SubscribedPlans
 from fairedge.billing.subscriptions import SubscriptionGauges
 from fairedge.calculator.endpoints import router as calculator_router
 from fairedge.config import Settings, get_settings
@@ -216,6 +217,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.runtime = runtime
+    app.state.subscribed = SubscribedPlans(runtime.session_factory, settings, runtime.clock)
     app.state.session_gate = SessionGate(
         runtime.session_factory, permits=settings.DB_POOL_SIZE, wait_seconds=settings.DB_POOL_TIMEOUT
     )

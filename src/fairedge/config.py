@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     STRIPE_PORTAL_RETURN_URL: str | None = None
     STRIPE_GRACE_DAYS: float = Field(default=7.0, ge=0, le=60)
     STRIPE_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=80)
+    # The plan a subscription grants, remembered per API process (billing/subscribed.py): a webhook's change
+    # reaches every process within this many seconds; 0: a query a request.
+    PLAN_CACHE_SECONDS: float = Field(default=5.0, ge=0, le=60)
 
     @field_validator("STRIPE_PRICES", mode="before")
     @classmethod

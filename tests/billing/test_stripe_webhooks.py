@@ -79,7 +79,8 @@ class Stripe:
 
 @pytest.fixture
 def billing_env(make_env: Callable[..., Env]) -> Env:
-    return make_env(STRIPE_WEBHOOK_SECRET=SECRET, STRIPE_GRACE_DAYS=7)
+    # PLAN_CACHE_SECONDS=0: each request reads the plan a subscription grants as the last webhook left it
+    return make_env(STRIPE_WEBHOOK_SECRET=SECRET, STRIPE_GRACE_DAYS=7, PLAN_CACHE_SECONDS=0)
 
 
 @pytest.fixture
@@ -422,3 +423,52 @@ def test_the_apps_health_probe_keeps_the_gauge_from_the_database(make_env: Calla
         time.sleep(0.05)
     assert gauge._value.get() == 0
     assert 'fairedge_subscriptions{plan="elite",status="trialing"} 0.0' in env.client.get("/metrics").text
+
+
+def test_a_subscription_gives_its_plan_to_the_data_api_and_its_deletion_takes_it_back(
+    make_env: Callable[..., Env],
+) -> None:
+    env = make_env(STRIPE_WEBHOOK_SECRET=SECRET, PLAN_CACHE_SECONDS=0)
+    with env.session_factory() as session:
+        user_id = verified_user(session, EMAIL, env.clock())
+        session.commit()
+    tokens = env.login(EMAIL)
+
+    def plan() -> str:
+        answer = env.client.get("/api/me", headers=bearer(tokens))
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["plan"]["name"])
+
+    assert plan() == "free"
+    stripe_side = Stripe(env)
+    stripe_side.send("customer.subscription.created", user_id)
+    assert plan() == "pro"
+    stripe_side.send("customer.subscription.deleted", user_id)
+    assert plan() == "free"
+
+
+def test_the_subscribed_plan_is_remembered_per_process_for_plan_cache_seconds(
+    make_env: Callable[..., Env], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = make_env(STRIPE_WEBHOOK_SECRET=SECRET, PLAN_CACHE_SECONDS=30)
+    with env.session_factory() as session:
+        user_id = verified_user(session, EMAIL, env.clock())
+        session.commit()
+    tokens = env.login(EMAIL)
+    remembered = env.client.app.state.subscribed  # type: ignore[attr-defined]
+    lookups: list[int] = []
+    real_lookup = remembered._lookup
+
+    def counted(uid: int) -> str | None:
+        lookups.append(uid)
+        return real_lookup(uid)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(remembered, "_lookup", counted)
+    for _ in range(3):
+        assert env.client.get("/api/me", headers=bearer(tokens)).json()["plan"]["name"] == "free"
+    assert lookups == [user_id]  # one query for three requests
+    Stripe(env).send("customer.subscription.created", user_id)
+    me = env.client.get("/api/me", headers=bearer(tokens)).json()
+    assert me["plan"]["name"] == "free"  # within the bound
+    monkeypatch.setattr("fairedge.billing.subscribed.time.monotonic", lambda: 10.0**12)  # past the bound
+    assert env.client.get("/api/me", headers=bearer(tokens)).json()["plan"]["name"] == "pro"

@@ -59,7 +59,8 @@ async def get_access(request: Request, response: Response, caller: CallerDep) ->
         access = Access(plan=plan_named(anonymous, settings), client_ip=client_ip)
     else:
         user = caller.user
-        plan = effective_plan(settings, role=user.role, granted=caller.granted_plan, subscribed=None)
+        subscribed = await request.app.state.subscribed.plan_of(user.id)
+        plan = effective_plan(settings, role=user.role, granted=caller.granted_plan, subscribed=subscribed)
         if caller.api_key is not None and plan.api_keys == 0:
             raise PlanLimitReached(
                 f"the {plan.title} plan does not include API access; use the web app or upgrade",
