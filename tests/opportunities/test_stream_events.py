@@ -109,3 +109,24 @@ def test_streams_beyond_the_cap_are_refused_with_503_and_retry_after(app: Served
     assert app.open_streams() == 0
     with sse(app.base + STREAM) as again:
         assert again.next().name == "snapshot"
+
+
+def test_a_streams_latency_is_its_time_to_the_headers_not_its_life(app: Served) -> None:
+    labels = {"method": "GET", "handler": STREAM.split("?")[0]}
+
+    def observed() -> tuple[float, float]:
+        count = REGISTRY.get_sample_value("http_request_duration_seconds_count", labels) or 0.0
+        return count, REGISTRY.get_sample_value("http_request_duration_seconds_sum", labels) or 0.0
+
+    count, total = observed()
+    with sse(app.base + STREAM) as stream:
+        assert stream.next().name == "snapshot"
+        for _ in range(4):  # open for over a second: four heartbeats 0.3 s apart
+            stream.next(2, comments=True)
+    for _ in range(50):  # the server sees the client go, then records the request
+        if observed()[0] > count:
+            break
+        httpx.get(app.base + "/health", timeout=5)
+    after_count, after_total = observed()
+    assert after_count == count + 1
+    assert after_total - total < 1.0  # the time to the headers, not the 1.2 s and more it stayed open

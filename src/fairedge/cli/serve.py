@@ -26,6 +26,7 @@ from fairedge.observability import multiproc
 log = structlog.get_logger(__name__)
 
 KEEP_ALIVE_SECONDS = 75
+GRACEFUL_SECONDS = 10  # requests in flight finish within this on SIGTERM or Ctrl-C; open streams are closed
 # Default API workers: one uvicorn worker per core (each is an event loop; 2 x cores + 1 is the rule for sync
 # workers that block on I/O), at least 2 so one busy or restarting worker does not stall the server, at most 4
 # by default because each holds up to DB_POOL_SIZE + DB_MAX_OVERFLOW connections (4 x 15 = 60 of
@@ -64,6 +65,8 @@ def run_command(
         # Browsers poll the board every few seconds: with uvicorn's 5 s default an idle connection is closed
         # just as the next poll arrives (a failed request for clients that do not retry). nginx's default.
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        # Open live streams never end by themselves: close them after this long rather than wait forever.
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
     serve_until_stopped(uvicorn.Server(config))
 

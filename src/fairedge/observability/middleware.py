@@ -23,6 +23,7 @@ from fairedge.observability.logging import log_request
 
 MAX_PEERS = 4096  # peer addresses whose canonical form is remembered (cleared when full)
 MAX_LABEL_SETS = 1024  # (method, handler, status) metric children remembered
+EVENT_STREAM = b"text/event-stream"
 
 
 class RequestContextMiddleware:
@@ -58,11 +59,16 @@ class RequestContextMiddleware:
         status = 500
         request_id_header = (b"x-request-id", request_id.encode())
 
+        answered: float | None = None  # an event stream's latency is its time to the headers
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), request_id_header]
+                headers = message.get("headers", ())
+                if any(name == b"content-type" and value.startswith(EVENT_STREAM) for name, value in headers):
+                    answered = time.perf_counter()
+                message["headers"] = [*headers, request_id_header]
             await send(message)
 
         try:
@@ -73,7 +79,9 @@ class RequestContextMiddleware:
             method = scope.get("method", "GET")
             requests, duration = self._metrics(method, handler, status)
             requests.inc()
-            duration.observe(elapsed)
+            # A stream lasts as long as its client stays: its whole life in the histogram would fire the
+            # latency alert for every open browser tab.
+            duration.observe(elapsed if answered is None else answered - started)
             if handler not in ("/metrics", "/health"):
                 log_request(
                     endpoint=scope.get("path", ""),
