@@ -3,31 +3,12 @@ import { fireEvent, render, screen } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { acceptTokens, endSession } from "../../lib/session";
+import { json, serve } from "../bets/testing";
 
 const assign = vi.fn();
 vi.mock("./redirect", () => ({ redirectTo: (url: string) => assign(url) }));
 
 const { PlanPage } = await import("./PlanPage");
-
-type Route = (request: Request) => Response;
-
-function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
-}
-
-function serve(routes: Record<string, Route>): Request[] {
-  const seen: Request[] = [];
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-      const request = input instanceof Request ? new Request(input, init) : new Request(String(input), init);
-      seen.push(request.clone());
-      const handler = routes[`${request.method} ${new URL(request.url).pathname}`];
-      return handler ? handler(request) : json({ error: { code: "not_found", message: "no route" } }, 404);
-    }),
-  );
-  return seen;
-}
 
 const SUBSCRIPTION = {
   billing_enabled: true,
