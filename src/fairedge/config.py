@@ -195,8 +195,9 @@ class Settings(BaseSettings):
     # Alerts (alerts/; docs/operations.md, "Alerts"): tasks.alert_delivery posts each alert's new matches to
     # its webhook, ALERT_WEBHOOK_TIMEOUT_SECONDS per call; a failed post is retried after
     # ALERT_RETRY_BACKOFF_SECONDS (doubling, jittered) up to ALERT_MAX_ATTEMPTS times;
-    # ALERT_PAUSE_AFTER_FAILURES failures in a row pause the alert. In production a webhook must be https to a public address (checked
-    # after DNS too); ALERT_WEBHOOK_ALLOWED_NETWORKS (CIDRs, comma separated) exempts an internal relay.
+    # ALERT_PAUSE_AFTER_FAILURES failures in a row pause the alert. In production a webhook must be https to a
+    # public address (checked after DNS too); ALERT_WEBHOOK_ALLOWED_NETWORKS (CIDRs, comma separated)
+    # exempts an internal relay.
     ALERT_WEBHOOK_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0, le=30)
     ALERT_MAX_ATTEMPTS: int = Field(default=5, ge=1, le=20)
     ALERT_RETRY_BACKOFF_SECONDS: float = Field(default=30.0, gt=0, le=3600)

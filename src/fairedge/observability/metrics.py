@@ -243,9 +243,9 @@ ALERTS_PAUSED = Counter(
 )
 ALERTS = Gauge("fairedge_alerts", "Saved alerts by status.", ["status"], multiprocess_mode="mostrecent")
 
-# Live stream GET /api/stream/opportunities (opportunities/stream.py): streams open in this process (summed over
-# the live API processes) and events sent, by event name (snapshot, opened, updated, ended, confirmed, reset,
-# overflow).
+# Live stream GET /api/stream/opportunities (opportunities/stream.py): streams open in this process (summed
+# over the live API processes) and events sent, by event name (snapshot, opened, updated, ended, confirmed,
+# reset, overflow).
 STREAM_CONNECTIONS = Gauge(
     "fairedge_stream_connections",
     "Live streams open (GET /api/stream/opportunities), summed over the API processes.",
