@@ -39,7 +39,7 @@ def _statements(env: Env) -> Iterator[list[str]]:
 
 
 def _list(env: Env, key: str) -> int:
-    return env.client.get("/api/opportunities", headers={"X-API-Key": key}).status_code
+    return int(env.client.get("/api/opportunities", headers={"X-API-Key": key}).status_code)
 
 
 def test_a_key_used_a_moment_ago_costs_no_lookup(make_env: Callable[..., Env]) -> None:
