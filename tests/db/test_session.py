@@ -32,7 +32,8 @@ class Answer(BaseModel):
 
 
 def _app(engine: Engine, *, wait_seconds: float = 10.0) -> FastAPI:
-    # The real application (its error handlers, its gate) plus three probe routes.
+    # The real application (its error handlers, its gate) plus three probe routes, under /api/: the built web
+    # app's mount at / answers every other path.
     settings = make_settings(
         engine.url.render_as_string(hide_password=False), DB_POOL_SIZE=2, DB_POOL_TIMEOUT=wait_seconds
     )
@@ -40,17 +41,17 @@ def _app(engine: Engine, *, wait_seconds: float = 10.0) -> FastAPI:
     runtime.close = lambda: None  # type: ignore[method-assign]  # the test disposes the engine
     app = create_app(settings, runtime=runtime)
 
-    @app.get("/probe/select", response_model=Answer)
+    @app.get("/api/probe/select", response_model=Answer)
     def select(session: SessionDep) -> Answer:
         return Answer(value=session.execute(text("SELECT 1")).scalar_one())
 
-    @app.get("/probe/hold", response_model=Answer)
+    @app.get("/api/probe/hold", response_model=Answer)
     def hold(session: SessionDep) -> Answer:
         session.execute(text("SELECT 1"))
         time.sleep(0.5)
         return Answer(value=1)
 
-    @app.post("/probe/write/{value}", response_model=Answer)
+    @app.post("/api/probe/write/{value}", response_model=Answer)
     def write(session: SessionDep, value: int) -> Answer:
         session.execute(text("INSERT INTO probe (value) VALUES (:v)"), {"v": value})
         if value < 0:
@@ -88,7 +89,7 @@ async def test_more_requests_than_threads_and_connections_all_answer(small_engin
     async with _client(_app(small_engine)) as client:
 
         async def one() -> None:
-            statuses.append((await client.get("/probe/select")).status_code)
+            statuses.append((await client.get("/api/probe/select")).status_code)
 
         with anyio.fail_after(20):  # without the gate this waits on the pool until it times out
             async with anyio.create_task_group() as tg:
@@ -104,7 +105,7 @@ async def test_a_request_that_cannot_be_admitted_in_time_is_a_503(small_engine: 
         responses: list[httpx.Response] = []
 
         async def one() -> None:
-            responses.append(await client.get("/probe/hold"))
+            responses.append(await client.get("/api/probe/hold"))
 
         async with anyio.create_task_group() as tg:
             for _ in range(3):  # two permits: the third waits 0.2 s while the others hold theirs 0.5 s
@@ -132,8 +133,8 @@ async def test_a_request_whose_client_left_while_queued_is_skipped(small_engine:
         "http_version": "1.1",
         "method": "GET",
         "scheme": "http",
-        "path": "/probe/select",
-        "raw_path": b"/probe/select",
+        "path": "/api/probe/select",
+        "raw_path": b"/api/probe/select",
         "query_string": b"",
         "root_path": "",
         "headers": [],
@@ -164,9 +165,9 @@ async def test_a_write_is_committed_before_its_response_and_rolled_back_on_error
     sqlite_engine: Engine,
 ) -> None:
     async with _client(_app(sqlite_engine)) as client:
-        assert (await client.post("/probe/write/7")).status_code == 200
+        assert (await client.post("/api/probe/write/7")).status_code == 200
         assert _stored(sqlite_engine) == [7]  # read through another connection, right after the 200
-        assert (await client.post("/probe/write/-1")).status_code == 422
+        assert (await client.post("/api/probe/write/-1")).status_code == 422
     assert _stored(sqlite_engine) == [7]
 
 

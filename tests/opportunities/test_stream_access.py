@@ -5,8 +5,11 @@ the ``access_token`` query parameter (never logged), an API key never in a URL."
 
 from __future__ import annotations
 
+import time
+from collections.abc import MutableMapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from stream_harness import STREAM, served, sse
@@ -57,6 +60,10 @@ def test_a_filter_means_what_it_means_on_the_list(db_backend: str, tmp_path: Pat
             assert refused.status == 422  # the list's refusal: the filter applies to none of the kinds
 
 
+def _stream_line(logs: list[MutableMapping[str, Any]]) -> bool:
+    return any(line["event"] == "request" and line.get("endpoint") == STREAM for line in logs)
+
+
 def test_credentials_in_a_header_or_the_query_and_never_logged(db_backend: str, tmp_path: Path) -> None:
     with served(db_backend, tmp_path, ANONYMOUS_PLAN="none") as app:
         app.refresh_and_scan()
@@ -71,11 +78,16 @@ def test_credentials_in_a_header_or_the_query_and_never_logged(db_backend: str, 
         assert httpx.get(app.base + STREAM, timeout=10).status_code == 401
         with sse(app.base + STREAM, Authorization=f"Bearer {token}") as stream:
             assert stream.next().data["hidden"]["plan"] == "pro"
-        with capture_logs() as logs, sse(f"{app.base}{STREAM}?access_token={token}") as stream:
-            snapshot = stream.next()
-            assert snapshot.data["hidden"]["plan"] == "pro"
-            assert {i["kind"] for i in snapshot.data["items"]} <= {"ev", "arbitrage"}
-        assert logs and token not in repr(logs)
+        with capture_logs() as logs:
+            with sse(f"{app.base}{STREAM}?access_token={token}") as stream:
+                snapshot = stream.next()
+                assert snapshot.data["hidden"]["plan"] == "pro"
+                assert {i["kind"] for i in snapshot.data["items"]} <= {"ev", "arbitrage"}
+            # The request's line is written once the server sees the client gone: wait for it.
+            deadline = time.monotonic() + 10
+            while not _stream_line(logs) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        assert _stream_line(logs) and token not in repr(logs)
         api_key_in_url = httpx.get(f"{app.base}{STREAM}?access_token=fe_{'x' * 40}", timeout=10)
         assert api_key_in_url.status_code == 422
         assert api_key_in_url.json()["error"]["details"] == [{"parameter": "access_token"}]

@@ -376,10 +376,13 @@ def test_preferences_of_a_signed_in_user_are_kept_on_the_server(browser: Browser
     second.close()
 
 
-def test_a_free_user_sees_what_the_plan_hides_and_why(page: Page) -> None:
+def test_a_free_user_sees_what_the_plan_hides_and_why(page: Page, server: Server) -> None:
+    # Something on the board for the plan to hold back (a loaded machine can leave it empty for a moment).
+    board = f"{server.base}/api/opportunities?limit=1"
+    _wait_for(lambda: _get(board)["items"], 60, "opportunities on the board")
     log_in(page, FREE, "/")
     notice = page.get_by_role("complementary", name="Hidden by your plan")
-    expect(notice).to_be_visible()
+    expect(notice).to_be_visible(timeout=15_000)
     expect(notice).to_contain_text("free plan")
     shot(page, "07-opportunities-free")
     page.goto("/account")

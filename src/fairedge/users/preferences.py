@@ -18,12 +18,21 @@ from fairedge.errors import NotFound
 from fairedge.users import repository
 from fairedge.users.models import User
 
+# Numbers are strict: JSON true is not 1 (schemathesis ST201).
 OddsFormat = Literal["american", "decimal"]
 Theme = Literal["system", "light", "dark"]
-Bankroll = Annotated[float, Field(gt=0, le=1e12, description="Bankroll in the user's currency, > 0.")]
-KellyFraction = Annotated[float, Field(gt=0, le=1, description="Multiply full Kelly by this, in (0, 1].")]
-MinEv = Annotated[float, Field(ge=-1, le=100, description="Minimum EV as a fraction (0.02 = 2%).")]
-MaxAge = Annotated[float, Field(ge=0, le=86_400 * 30, description="Quotes confirmed at most this long ago.")]
+Bankroll = Annotated[
+    float, Field(strict=True, gt=0, le=1e12, description="Bankroll in the user's currency, > 0.")
+]
+KellyFraction = Annotated[
+    float, Field(strict=True, gt=0, le=1, description="Multiply full Kelly by this, in (0, 1].")
+]
+MinEv = Annotated[
+    float, Field(strict=True, ge=-1, le=100, description="Minimum EV as a fraction (0.02 = 2%).")
+]
+MaxAge = Annotated[
+    float, Field(strict=True, ge=0, le=86_400 * 30, description="Quotes confirmed at most this long ago.")
+]
 Books = Annotated[list[Name], Field(max_length=100, description="Bookmaker keys shown; empty: every book.")]
 
 DEFAULTS: dict[str, Any] = {"kelly_fraction": 0.25, "odds_format": "american", "theme": "system"}
