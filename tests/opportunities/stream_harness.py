@@ -89,6 +89,9 @@ def served(db_backend: str, folder: Path, **overrides: Any) -> Iterator[Served]:
     """The app on a database of its own, served on a free port until the block ends."""
     with migrated_scratch(db_backend, folder, "stream") as url:
         clock = FakeClock(T0)
+        # Heartbeats every half second unless a test says otherwise: a client's reader thread wakes on them,
+        # so a closed client ends at once instead of at the next 15 s heartbeat.
+        overrides.setdefault("STREAM_HEARTBEAT_SECONDS", 0.5)
         settings = make_settings(url, MAIL_OUTBOX_DIR=str(folder / "outbox"), **overrides)
         runtime = Runtime.build(settings, clock=clock)
         app = create_app(settings, runtime=runtime)
