@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 
-from fairedge.api_schemas import ACCESS, NOT_FOUND, UNAVAILABLE, ErrorBody, Responses, invalid
+from fairedge.api_schemas import ACCESS, BAD_BODY, NOT_FOUND, UNAVAILABLE, ErrorBody, Responses, invalid
 from fairedge.billing import checkout, subscriptions, webhooks
 from fairedge.billing.access import AccessDep
 from fairedge.billing.stripe_client import StripeGateway
@@ -72,7 +72,7 @@ def get_subscription(
 @router.post(
     "/api/billing/checkout",
     response_model=RedirectOut,
-    responses=ACCESS | BILLING_OFF | STRIPE_DOWN | invalid("a plan without a price here"),
+    responses=ACCESS | BAD_BODY | BILLING_OFF | STRIPE_DOWN | invalid("a plan without a price here"),
 )
 def create_checkout_session(
     body: CheckoutIn,

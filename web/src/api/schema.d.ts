@@ -5015,6 +5015,15 @@ export interface operations {
                     "application/json": components["schemas"]["RedirectOut"];
                 };
             };
+            /** @description The request body could not be read (not UTF-8 text) (http_error). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Credentials missing, invalid, expired or revoked (unauthorized). */
             401: {
                 headers: {
