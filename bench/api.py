@@ -27,6 +27,7 @@ callers.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -171,7 +172,8 @@ def _server(spec: str, env: dict[str, str], log: Path) -> Iterator[str]:
                 time.sleep(0.2)
         yield base
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # gone already (it failed to start): say why, above
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=40)
         except subprocess.TimeoutExpired:

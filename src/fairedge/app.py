@@ -45,6 +45,7 @@ from fairedge.observability.memory import MemoryWatch
 from fairedge.observability.middleware import RequestContextMiddleware
 from fairedge.odds.endpoints import router as odds_router
 from fairedge.opportunities.endpoints import router as opportunities_router
+from fairedge.opportunities.listing import KnownQueries
 from fairedge.opportunities.stream_endpoints import router as stream_router
 from fairedge.runtime import Runtime
 from fairedge.security_headers import SecurityHeadersMiddleware, security_headers
@@ -222,6 +223,7 @@ def create_app(
         runtime.session_factory, permits=settings.DB_POOL_SIZE, wait_seconds=settings.DB_POOL_TIMEOUT
     )
     app.state.health = checks
+    app.state.list_queries = KnownQueries()  # the opportunity list's validated query strings (ListRoute)
     app.state.scheduler = None
     # The last added runs first: request context (client IP, logs) around security headers (every response,
     # preflights too) around CORS (answers preflights; the app's error responses still get CORS headers).

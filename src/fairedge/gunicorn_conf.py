@@ -21,6 +21,7 @@ from prometheus_client import multiprocess
 from uvicorn.workers import UvicornWorker as _UvicornWorker
 
 from fairedge.config import Settings
+from fairedge.kit.gcpause import tune_for_serving
 from fairedge.observability import multiproc
 from fairedge.observability.logging import configure_logging
 
@@ -67,6 +68,11 @@ class UvicornWorker(_UvicornWorker):
         error_log = logging.getLogger("uvicorn.error")
         error_log.handlers.clear()
         error_log.propagate = True
+
+
+def post_worker_init(_worker: Worker) -> None:
+    """In each worker, once it has built the app: the garbage collector tuned for serving (kit/gcpause.py)."""
+    tune_for_serving()
 
 
 def child_exit(_server: Arbiter, worker: Worker) -> None:

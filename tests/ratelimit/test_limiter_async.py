@@ -53,6 +53,38 @@ def test_ahit_and_hit_spend_one_bucket_and_refuse_alike(limiter: RateLimiter) ->
     assert limiter.usage("api", "user:7", f"4/{window}second").remaining == 0
 
 
+def test_ahit_spends_and_reads_as_limits_does_across_a_window_shift() -> None:
+    # ahit spends and reads in one script of its own (spend.py); limits' hit then read is the reference.
+    # Two identities, the same requests at the same moments, one through each: the same answers, before
+    # and after the current window ends and turns "previous" (a 2-second window: its TTL starts at 4 s).
+    url = require_redis()
+    with scratch_prefix() as prefix:
+        limiter = RateLimiter(url, key_prefix=prefix)
+        limit = "5/2second"
+
+        def both() -> tuple[tuple[bool, int], tuple[bool, int]]:
+            def outcome(spend: Callable[[], object], identity: str) -> tuple[bool, int]:
+                try:
+                    spend()
+                except RateLimited:
+                    return False, limiter.usage("api", identity, limit).remaining
+                return True, limiter.usage("api", identity, limit).remaining
+
+            ours = outcome(lambda: asyncio.run(limiter.ahit("api", "user:1", limit)), "user:1")
+            theirs = outcome(lambda: limiter.hit("api", "user:2", limit), "user:2")
+            return ours, theirs
+
+        try:
+            answers = [both() for _ in range(6)]  # five pass, the sixth is refused
+            time.sleep(2.1)  # the window shifts; the previous five weigh 4 for the next 0.3 s (floor)
+            answers += [both() for _ in range(2)]
+        finally:
+            limiter.close()
+    assert [ours for ours, _ in answers] == [theirs for _, theirs in answers]
+    assert [passed for (passed, _), _ in answers[:6]] == [True] * 5 + [False]
+    assert [remaining for (_, remaining), _ in answers[:5]] == [4, 3, 2, 1, 0]
+
+
 def test_ahit_works_from_one_event_loop_to_the_next(limiter: RateLimiter) -> None:
     # A test client (or a restarted worker) runs a new loop: the asyncio client is made again for it.
     for expected in (9, 8, 7):

@@ -4,9 +4,11 @@ made through this process at once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import httpx
 from sqlalchemy import event, update
 
 from accounts_env import Env, bearer
@@ -104,3 +106,22 @@ def test_zero_turns_the_memory_off(make_env: Callable[..., Env]) -> None:
     with _statements(env) as seen:
         assert _list(env, key) == 200
     assert [s for s in seen if "api_keys" in s]
+
+
+def test_requests_in_flight_share_one_read_when_the_identity_runs_out(make_env: Callable[..., Env]) -> None:
+    # Under load every request of a key in flight misses its identity at the same instant: one reads it.
+    env = make_env(API_KEY_CACHE_SECONDS=TTL)
+    key, _, _ = _key(env, "ned@example.com")
+    assert _list(env, key) == 200  # the list's query string remembered, the key and its plan too
+    env.clock.advance(TTL + 0.001)
+
+    async def burst() -> list[int]:
+        transport = httpx.ASGITransport(app=env.client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            requests = [client.get("/api/opportunities", headers={"X-API-Key": key}) for _ in range(20)]
+            return [answer.status_code for answer in await asyncio.gather(*requests)]
+
+    with _statements(env) as seen:
+        assert asyncio.run(burst()) == [200] * 20
+    lookups = [s for s in seen if "api_keys" in s and s.lstrip().upper().startswith("SELECT")]
+    assert len(lookups) == 1, seen

@@ -9,7 +9,7 @@ requests), or the client IP for anonymous requests. Responses carry ``RateLimit-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -19,7 +19,7 @@ from fairedge.config import Settings
 from fairedge.errors import PlanLimitReached, Unauthorized
 from fairedge.observability import metrics
 from fairedge.ratelimit import RateDecision, RateLimiter
-from fairedge.users.deps import CallerDep, client_ip_of
+from fairedge.users.deps import Caller, CallerDep, client_ip_of
 from fairedge.users.service import BEARER
 
 
@@ -30,6 +30,10 @@ class Access:
     user_id: int | None = None
     role: str | None = None
     api_key_id: int | None = None
+    rate: RateDecision | None = None  # what this request spent, for the ``RateLimit-*`` headers
+
+    def rate_headers(self) -> dict[str, str]:
+        return {} if self.rate is None else self.rate.headers()
 
     @property
     def rate_identity(self) -> str:
@@ -48,6 +52,13 @@ async def get_access(request: Request, response: Response, caller: CallerDep) ->
     """Walked twice by every data request (the routers' plan check and the endpoint's ``AccessDep``; FastAPI
     calls it once but solves its dependencies each time): it depends on the caller only and reads the
     settings, client IP and limiter from the app, so the second walk is short."""
+    access = await access_of(request, caller)
+    response.headers.update(access.rate_headers())
+    return access
+
+
+async def access_of(request: Request, caller: Caller) -> Access:
+    """The caller's plan, and one request spent from its rate limit (429 when none is left)."""
     settings: Settings = request.app.state.settings
     client_ip = client_ip_of(request)
     if caller.user is None:
@@ -74,12 +85,12 @@ async def get_access(request: Request, response: Response, caller: CallerDep) ->
             api_key_id=caller.api_key.id if caller.api_key else None,
         )
     metrics.API_REQUESTS_BY_PLAN.labels(plan=access.plan.name).inc()
-    if access.plan.rate_limit is not None:
-        # Spent in the event loop (async Redis, the limiter's timeouts and breaker): no worker thread.
-        limiter: RateLimiter = request.app.state.runtime.limiter
-        decision: RateDecision = await limiter.ahit("api", access.rate_identity, access.plan.rate_limit)
-        response.headers.update(decision.headers())
-    return access
+    if access.plan.rate_limit is None:
+        return access
+    # Spent in the event loop (async Redis, the limiter's timeouts and breaker): no worker thread.
+    limiter: RateLimiter = request.app.state.runtime.limiter
+    decision = await limiter.ahit("api", access.rate_identity, access.plan.rate_limit)
+    return replace(access, rate=decision)
 
 
 AccessDep = Annotated[Access, Depends(get_access)]

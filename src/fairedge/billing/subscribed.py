@@ -10,12 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 import anyio
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairedge.billing.subscriptions import subscribed_plan
 from fairedge.config import Settings
+from fairedge.kit.singleflight import SingleFlight
 
 MAX_ENTRIES = 50_000  # callers remembered at once; past it the memory starts over
 
@@ -28,6 +30,7 @@ class SubscribedPlans:
         self._settings = settings
         self._clock = clock
         self._entries: dict[int, tuple[float, str | None]] = {}
+        self._flights: SingleFlight[str | None] = SingleFlight()
 
     async def plan_of(self, user_id: int) -> str | None:
         """The plan the user's subscription grants now (None: none does)."""
@@ -35,7 +38,8 @@ class SubscribedPlans:
         entry = self._entries.get(user_id)
         if entry is not None and entry[0] > time.monotonic():
             return entry[1]
-        plan = await anyio.to_thread.run_sync(self._lookup, user_id)
+        # A caller's requests in flight all miss at the same instant: one of them reads.
+        plan = await self._flights.run(user_id, partial(anyio.to_thread.run_sync, self._lookup, user_id))
         if ttl > 0:
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()

@@ -26,7 +26,6 @@ counts as a miss.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -39,6 +38,7 @@ from fairedge.cache.aging import AgedJson
 from fairedge.cache.backends import Backend, MemoryBackend, RedisBackend
 from fairedge.cache.keys import CacheKey
 from fairedge.config import Settings
+from fairedge.kit.singleflight import SingleFlight
 from fairedge.observability import metrics
 from fairedge.ratelimit.breaker import CircuitBreaker
 
@@ -68,8 +68,7 @@ class Cache:
         self.version_check_seconds = version_check_seconds
         self._versions: dict[str, tuple[str, float]] = {}  # namespace: (version, when read, monotonic)
         self._breaker = CircuitBreaker(cooldown_seconds)
-        self._flights: dict[str, asyncio.Future[AgedJson]] = {}
-        self._flights_loop: asyncio.AbstractEventLoop | None = None
+        self._flights: SingleFlight[AgedJson] = SingleFlight()
         metrics.CACHE_AVAILABLE.set(1)
 
     @classmethod
@@ -173,35 +172,8 @@ class Cache:
 
     async def _computed(self, full_key: str, compute: Callable[[], Awaitable[AgedJson]]) -> AgedJson:
         """Computed by the first of the concurrent requests for ``full_key`` (with its own session); the
-        others wait for its answer. Should the first be cancelled (its client hung up), they compute."""
-        loop = asyncio.get_running_loop()
-        if self._flights_loop is not loop:  # futures belong to one loop (tests may run several in turn)
-            self._flights, self._flights_loop = {}, loop
-        flight = self._flights.get(full_key)
-        if flight is not None:
-            try:
-                return await asyncio.shield(flight)
-            except asyncio.CancelledError:
-                current = asyncio.current_task()
-                if not flight.cancelled() or (current is not None and current.cancelling()):
-                    raise
-            return await self._compute_and_store(full_key, compute)  # the first gave up: on our own
-        flight = self._flights[full_key] = loop.create_future()
-        try:
-            entry = await self._compute_and_store(full_key, compute)
-        except asyncio.CancelledError:
-            flight.cancel()
-            raise
-        except BaseException as exc:
-            flight.set_exception(exc)
-            flight.exception()  # retrieved: the waiters raise it; none waiting is no error to report
-            raise
-        else:
-            flight.set_result(entry)
-            return entry
-        finally:
-            if self._flights.get(full_key) is flight:
-                del self._flights[full_key]
+        others wait for its answer (kit/singleflight.py)."""
+        return await self._flights.run(full_key, partial(self._compute_and_store, full_key, compute))
 
     async def _compute_and_store(self, full_key: str, compute: Callable[[], Awaitable[AgedJson]]) -> AgedJson:
         entry = await compute()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -17,9 +18,9 @@ async def get_cache(request: Request) -> Cache:
 CacheDep = Annotated[Cache, Depends(get_cache)]
 
 
-def json_response(body: bytes, set_by_dependencies: Response) -> Response:
-    """``body`` as JSON, with the headers the request's dependencies set (``RateLimit-*`` from the access
-    dependency): FastAPI adds those only to responses it builds itself, not to one an endpoint returns."""
+def json_response(body: bytes, headers: Mapping[str, str]) -> Response:
+    """``body`` as JSON, with ``headers`` (``RateLimit-*``: FastAPI adds the headers its dependencies set
+    only to responses it builds itself, not to one an endpoint returns)."""
     response = Response(body, media_type="application/json")
-    response.raw_headers.extend(set_by_dependencies.raw_headers)
+    response.headers.update(headers)
     return response

@@ -21,6 +21,7 @@ from fairedge.cli.common import fail, load_settings, user_errors
 from fairedge.config import Settings
 from fairedge.db import migrate
 from fairedge.db.engine import make_engine
+from fairedge.kit.gcpause import tune_for_serving
 from fairedge.observability import multiproc
 
 log = structlog.get_logger(__name__)
@@ -51,6 +52,7 @@ def run_command(
         runtime = Runtime.build(settings)
         runtime.provider  # noqa: B018 - build it now so a bad provider setting fails before serving
         app = create_app(settings, runtime=runtime, run_scheduler=True)
+    tune_for_serving()
     typer.echo(f"FairEdge on http://{host}:{port}  (API docs: /docs, provider: {settings.odds_provider})")
     config = uvicorn.Config(
         app,

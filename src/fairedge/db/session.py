@@ -11,8 +11,8 @@ health checks), so an admitted request finds a free connection. See docs/concurr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Annotated
 
 import anyio
@@ -100,7 +100,19 @@ def _close(session: Session, commit: bool) -> None:
         session.close()
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
+# Where a session is needed only sometimes (a cache miss, a credential not seen lately): how to get one.
+SessionOpener = Callable[[], AbstractAsyncContextManager[Session]]
+
+
+def held(session: Session) -> SessionOpener:
+    """An opener for a session the caller already holds (and will end)."""
+    return lambda: nullcontext(session)
+
+
+@asynccontextmanager
+async def request_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session, admitted through the app's gate (what :data:`SessionDep` gives an endpoint;
+    opened directly where a session is needed only sometimes, such as a cache miss)."""
     gate: SessionGate = request.app.state.session_gate
     async with gate.admitted():
         # After a burst, the queue holds requests whose clients gave up: skip them, serve the living. Only
@@ -109,6 +121,11 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             raise ClientGone("the client closed the connection while its request waited")
         async with gate.session() as session:
             yield session
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    async with request_session(request) as session:
+        yield session
 
 
 # scope="function": commit before the response goes out, so a client never sees a 200 for a lost write.

@@ -94,7 +94,7 @@ async def get_event_odds(
         now=now,
         max_age_seconds=settings.SCAN_MAX_QUOTE_AGE_SECONDS,
     )
-    return json_response(body, response)
+    return json_response(body, response.headers)
 
 
 @router.get("/events/{event_id}/history", response_model=EventHistoryOut, responses=NOT_FOUND | invalid())

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from fairedge.billing.plans import Plan
 from fairedge.cache import AgedJson, Cache, CacheKey, Since, canonical
+from fairedge.db.session import SessionOpener
 from fairedge.odds.schemas import american
 from fairedge.opportunities import service
 from fairedge.opportunities.models import KINDS
@@ -68,16 +69,37 @@ class ListQuery:
         return CacheKey(NAMESPACE, NAMESPACE, f"{self.plan.name}:{canonical(params)}")
 
 
+class KnownQueries:
+    """Query strings of the list this app has validated, each with its :class:`ListQuery` (for the plan of
+    the caller who sent it first; swap the plan). Parsing is a pure function of the string and the app's
+    settings, so a string found here needs no second validation. Bounded: full, it starts over."""
+
+    def __init__(self, max_entries: int = 1024) -> None:
+        self._max_entries = max_entries
+        self._queries: dict[bytes, ListQuery] = {}
+
+    def get(self, query_string: bytes) -> ListQuery | None:
+        return self._queries.get(query_string)
+
+    def remember(self, query_string: bytes, query: ListQuery) -> None:
+        if len(self._queries) >= self._max_entries:
+            self._queries.clear()
+        self._queries[query_string] = query
+
+
 async def serve(
-    cache: Cache, session: Session, query: ListQuery, *, now: datetime, max_age_seconds: float
+    cache: Cache, sessions: SessionOpener, query: ListQuery, *, now: datetime, max_age_seconds: float
 ) -> bytes:
-    """The list's JSON at ``now``: from the cache while it holds, else from the database (in a worker
-    thread, with the request's session) and cached."""
+    """The list's JSON at ``now``: from the cache while it holds, else from the database (a session from
+    ``sessions``, opened on a miss only; the query in a worker thread) and cached."""
     service.check_filter(query.filters)  # a mistaken filter is refused before the cache is asked
-    compute = partial(build, session, query, now=now, max_age_seconds=max_age_seconds)
-    return await cache.fetch(
-        query.key(), view=VIEW, now=now.timestamp(), compute=lambda: anyio.to_thread.run_sync(compute)
-    )
+
+    async def compute() -> AgedJson:
+        async with sessions() as session:
+            found = partial(build, session, query, now=now, max_age_seconds=max_age_seconds)
+            return await anyio.to_thread.run_sync(found)
+
+    return await cache.fetch(query.key(), view=VIEW, now=now.timestamp(), compute=compute)
 
 
 def build(session: Session, query: ListQuery, *, now: datetime, max_age_seconds: float) -> AgedJson:

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fairedge.billing.plans import Plan
 from fairedge.cache import AgedJson, Cache, Since
+from fairedge.db.session import held
 from fairedge.errors import UpstreamUnavailable
 from fairedge.kit.timeutil import Clock
 from fairedge.observability import metrics
@@ -468,7 +469,13 @@ async def snapshot(
     limiter: anyio.CapacityLimiter | None = None,
 ) -> Snapshot:
     """The list's first page for the stream's filters and plan, ``cap`` long, and the rows its delay holds."""
-    body = await listing.serve(cache, session, query.list_query(), now=now, max_age_seconds=max_age_seconds)
+    body = await listing.serve(
+        cache,
+        held(session),
+        query.list_query(),
+        now=now,
+        max_age_seconds=max_age_seconds,
+    )
     document = orjson.loads(body)
     delayed: Sequence[Row[Any]] = []
     if query.plan.delay_seconds > 0:

@@ -12,8 +12,9 @@ One probe per cool-down finds out when Redis is back. ``rate_limiter_unavailable
 ``rate_limiter_recovered`` are logged once per outage; the errors and degraded decisions are counted.
 
 :meth:`RateLimiter.ahit` is :meth:`RateLimiter.hit` for the event loop (the data API's per-request spend): the
-same buckets, Lua scripts, timeouts and breaker through an asyncio Redis client (one per event loop), so a
-request spends its limit without waiting for a worker thread.
+same buckets, timeouts and breaker through an asyncio Redis client (one per event loop), so a request spends
+its limit without waiting for a worker thread, in one round trip (``spend.py``: ``limits``' spend and read
+scripts as one).
 """
 
 from __future__ import annotations
@@ -31,18 +32,18 @@ import redis
 import redis.asyncio
 import structlog
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import RedisStorage as AsyncRedisStorage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter as AsyncSlidingWindowCounterRateLimiter
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
 from redis.retry import Retry
 
 from fairedge.config import Settings
 from fairedge.errors import ConfigurationError, RateLimited, UpstreamUnavailable
 from fairedge.observability import metrics
 from fairedge.ratelimit.breaker import CircuitBreaker
+from fairedge.ratelimit.spend import SPEND_AND_READ, window_keys
 from fairedge.ratelimit.window import Window
 
 log = structlog.get_logger(__name__)
@@ -54,7 +55,6 @@ REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
 SCOPE = re.compile(r"^[a-z][a-z0-9_]*$")  # a fixed bucket name: also a metric label, never an id
 
 T = TypeVar("T")
-_AsyncClient = tuple[asyncio.AbstractEventLoop, AsyncRedisStorage, AsyncSlidingWindowCounterRateLimiter]
 
 
 class RateLimiterUnavailable(UpstreamUnavailable):
@@ -110,11 +110,8 @@ class RateLimiter:
         self._key_prefix = key_prefix
         self._timeout = timeout_seconds
         self._pool: redis.ConnectionPool | None = None
-        # The asyncio client of ahit, made in (and for) the event loop that first needs it.
-        self._aio: (
-            tuple[asyncio.AbstractEventLoop, AsyncRedisStorage, AsyncSlidingWindowCounterRateLimiter] | None
-        )
-        self._aio = None
+        # ahit's script on an asyncio client, made in (and for) the event loop that first needs it.
+        self._aio: tuple[asyncio.AbstractEventLoop, AsyncScript] | None = None
         self._storage: MemoryStorage | RedisStorage
         self.backend: Literal["redis", "memory"]
         if scheme == "memory":
@@ -169,20 +166,23 @@ class RateLimiter:
         if self._pool is None:  # memory: no I/O to wait for
             return self.hit(scope, identity, limit, fail_closed=fail_closed, cost=cost)
         item = self._item(scope, limit, cost)
-        storage, strategy = self._aio_storage()
+        script = self._aio_script()
+        keys = window_keys(self._key_prefix, item, scope, identity)
 
         async def spend() -> tuple[bool, Window]:
-            acquired = await strategy.hit(item, scope, identity, cost=cost)
-            found = await storage.get_sliding_window(item.key_for(scope, identity), item.get_expiry())
-            return acquired, Window(*found)
+            acquired, *window = await script(keys=keys, args=[item.amount, item.get_expiry(), cost])
+            previous_count, previous_ttl, current_count, current_ttl = (int(n) for n in window)
+            return bool(acquired), Window(
+                previous_count, previous_ttl / 1000, current_count, current_ttl / 1000
+            )
 
         outcome = await self._ause_storage(spend)
         if outcome is None:
             return self._degraded(scope, item, fail_closed=fail_closed)
-        acquired, window = outcome
+        acquired, found = outcome
         if not acquired:
-            raise self._refusal(scope, identity, item, window, cost)
-        return self._decision(item, window, allowed=True)
+            raise self._refusal(scope, identity, item, found, cost)
+        return self._decision(item, found, allowed=True)
 
     def peek(
         self, scope: str, identity: str, limit: str, *, fail_closed: bool = False, cost: int = 1
@@ -218,24 +218,18 @@ class RateLimiter:
             self._pool.disconnect()
         self._aio = None  # its connections belong to their event loop, which closes them with itself
 
-    def _aio_storage(self) -> tuple[AsyncRedisStorage, AsyncSlidingWindowCounterRateLimiter]:
+    def _aio_script(self) -> AsyncScript:
+        """The spend script on an asyncio client of this event loop (made on first use in each loop)."""
         loop = asyncio.get_running_loop()
         if self._aio is None or self._aio[0] is not loop:
-            pool = redis.asyncio.ConnectionPool.from_url(
+            client = redis.asyncio.Redis.from_url(
                 self._uri,
                 socket_timeout=self._timeout,
                 socket_connect_timeout=self._timeout,
                 retry=AsyncRetry(NoBackoff(), 0),
             )
-            # limits passes the pool on to redis.asyncio.Redis; its stubs type the options as scalars.
-            storage = AsyncRedisStorage(
-                "async+redis://",
-                implementation="redispy",
-                key_prefix=self._key_prefix,
-                connection_pool=pool,  # type: ignore[arg-type]
-            )
-            self._aio = (loop, storage, AsyncSlidingWindowCounterRateLimiter(storage))
-        return self._aio[1], self._aio[2]
+            self._aio = (loop, client.register_script(SPEND_AND_READ))
+        return self._aio[1]
 
     def _item(self, scope: str, limit: str, cost: int) -> RateLimitItem:
         if not SCOPE.match(scope):

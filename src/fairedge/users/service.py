@@ -28,6 +28,7 @@ from fairedge.errors import (
     RateLimited,
     Unauthorized,
 )
+from fairedge.kit.singleflight import SingleFlight
 from fairedge.ratelimit import RateLimiter
 from fairedge.users import repository
 from fairedge.users.mail import Mail, MailSender
@@ -120,6 +121,7 @@ class Accounts:
     mailer: MailSender
     limiter: RateLimiter
     api_keys: ApiKeyIdentities = field(default_factory=ApiKeyIdentities)
+    api_key_reads: SingleFlight[Identity] = field(default_factory=SingleFlight)  # one read per key at once
 
 
 @dataclass(frozen=True)
