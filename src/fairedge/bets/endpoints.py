@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 
 from fairedge.api_schemas import BAD_BODY, NOT_FOUND, UNAVAILABLE, Name, Responses, Timestamp, invalid
 from fairedge.bets import export, service
@@ -31,6 +32,31 @@ CSV: Responses = {
     200: {"content": {"text/csv": {}}, "description": "Every matching bet, one row each (RFC 4180)."}
 }
 BetId = Annotated[int, Path(ge=1, le=2**53 - 1, description="The bet's id.")]
+
+
+async def get_summary_filter(
+    sport: Annotated[Name | None, Query(description="Sport key, e.g. basketball_nba.")] = None,
+    bookmaker: Annotated[Name | None, Query()] = None,
+    market: Annotated[Name | None, Query()] = None,
+    placed_from: Annotated[Timestamp | None, Query(description="Placed at or after.")] = None,
+    placed_to: Annotated[Timestamp | None, Query(description="Placed before.")] = None,
+) -> BetFilter:
+    """The filters the list, the summary and the CSV share (the summary covers open and settled bets)."""
+    return BetFilter(None, sport, bookmaker, market, placed_from, placed_to)
+
+
+SummaryFilterDep = Annotated[BetFilter, Depends(get_summary_filter)]
+
+
+async def get_bet_filter(
+    status: Annotated[Literal["open", "settled"] | None, Query(description="Open or settled only.")] = None,
+    *,
+    shared: SummaryFilterDep,
+) -> BetFilter:
+    return replace(shared, status=status)
+
+
+BetFilterDep = Annotated[BetFilter, Depends(get_bet_filter)]
 
 
 def _clv(settings: Settings) -> ClvRules:
@@ -92,15 +118,9 @@ def record_bet(
 def list_bets(
     session: SessionDep,
     access: AccessDep,
+    filters: BetFilterDep,
     page: PageDep,
-    status: Annotated[Literal["open", "settled"] | None, Query(description="Open or settled only.")] = None,
-    sport: Annotated[Name | None, Query(description="Sport key, e.g. basketball_nba.")] = None,
-    bookmaker: Annotated[Name | None, Query()] = None,
-    market: Annotated[Name | None, Query()] = None,
-    placed_from: Annotated[Timestamp | None, Query(description="Placed at or after.")] = None,
-    placed_to: Annotated[Timestamp | None, Query(description="Placed before.")] = None,
 ) -> BetPage:
-    filters = BetFilter(status, sport, bookmaker, market, placed_from, placed_to)
     bets, total = service.list_bets(session, _user(access), filters, page)
     return BetPage(items=[BetOut.build(b) for b in bets], page=page.meta(total))
 
@@ -109,13 +129,8 @@ def list_bets(
 def get_bet_summary(
     session: SessionDep,
     access: AccessDep,
-    sport: Annotated[Name | None, Query(description="Sport key, e.g. basketball_nba.")] = None,
-    bookmaker: Annotated[Name | None, Query()] = None,
-    market: Annotated[Name | None, Query()] = None,
-    placed_from: Annotated[Timestamp | None, Query(description="Placed at or after.")] = None,
-    placed_to: Annotated[Timestamp | None, Query(description="Placed before.")] = None,
+    filters: SummaryFilterDep,
 ) -> SummaryOut:
-    filters = BetFilter(None, sport, bookmaker, market, placed_from, placed_to)
     return SummaryOut.build(service.summary(session, _user(access), filters))
 
 
@@ -124,14 +139,8 @@ def export_bets(
     session: SessionDep,
     access: AccessDep,
     now: NowDep,
-    status: Annotated[Literal["open", "settled"] | None, Query(description="Open or settled only.")] = None,
-    sport: Annotated[Name | None, Query(description="Sport key, e.g. basketball_nba.")] = None,
-    bookmaker: Annotated[Name | None, Query()] = None,
-    market: Annotated[Name | None, Query()] = None,
-    placed_from: Annotated[Timestamp | None, Query(description="Placed at or after.")] = None,
-    placed_to: Annotated[Timestamp | None, Query(description="Placed before.")] = None,
+    filters: BetFilterDep,
 ) -> Response:
-    filters = BetFilter(status, sport, bookmaker, market, placed_from, placed_to)
     text = export.to_csv(service.all_bets(session, _user(access), filters))
     name = f"fairedge-bets-{now:%Y%m%d}.csv"
     return Response(
