@@ -149,3 +149,47 @@ def test_opportunities_of_a_populated_database_keep_their_meaning(empty_url: str
     assert old["arbitrage"].ev == pytest.approx(OLD_ROWS[1]["ev"])
     assert old["arbitrage"].details["legs"][0]["stake"] == pytest.approx(49.0)
     assert old["ev"].bookmaker == "fanduel" and old["ev"].quote_age_seconds == pytest.approx(7.0)
+
+
+STORED_PREFERENCES = {  # email: the preferences column as a user left it
+    "quarter@example.com": {"kelly_fraction": 0.5, "theme": "dark", "default_filters": {"min_ev": 0.02}},
+    "themed@example.com": {"theme": "light"},
+    "unset@example.com": None,
+}
+
+
+def _users(url: str) -> TableClause:
+    return sa_table(
+        "users",
+        *(column(name) for name in ("email", "password_hash", "created_at")),
+        column("preferences", PortableJSON),
+        schema=None if url.startswith("sqlite") else "auth",  # SQLite has no schemas
+    )
+
+
+def _stored_preferences(url: str) -> dict[str, object]:
+    engine = create_engine(normalise_url(url))
+    with engine.connect() as conn:
+        found = {r.email: r.preferences for r in conn.execute(select(_users(url)))}
+    engine.dispose()
+    return found
+
+
+def test_the_kelly_preference_is_renamed_kelly_multiplier_and_back(empty_url: str) -> None:
+    migrate.upgrade(empty_url, "f1a2b3c4d505")
+    engine = create_engine(normalise_url(empty_url))
+    with engine.begin() as conn:
+        conn.execute(
+            _users(empty_url).insert(),
+            [
+                {"email": email, "password_hash": "x", "created_at": T0, "preferences": prefs}
+                for email, prefs in STORED_PREFERENCES.items()
+            ],
+        )
+    engine.dispose()
+
+    migrate.upgrade(empty_url, "f1a2b3c4d506")
+    renamed = {"kelly_multiplier": 0.5, "theme": "dark", "default_filters": {"min_ev": 0.02}}
+    assert _stored_preferences(empty_url) == STORED_PREFERENCES | {"quarter@example.com": renamed}
+    migrate.downgrade(empty_url, "f1a2b3c4d505")
+    assert _stored_preferences(empty_url) == STORED_PREFERENCES

@@ -26,12 +26,13 @@ def test_the_reference_market_devigs_to_the_published_fair_lines(method: str, fa
 
 def test_ev_and_kelly_from_a_fair_probability() -> None:
     # +150 is 2.5 decimal; p = 0.45: EV = 0.45 * 2.5 - 1 = 0.125; full Kelly = 0.125 / 1.5; quarter of it.
-    result = price(PriceQuery(price="+150", fair_probability=0.45, bankroll=1000, kelly_fraction=0.25))
+    result = price(PriceQuery(price="+150", fair_probability=0.45, bankroll=1000, kelly_multiplier=0.25))
     assert result.price.decimal == 2.5 and result.price.american == pytest.approx(150)
     assert result.implied_probability == pytest.approx(0.4)
     assert result.ev == pytest.approx(0.125)
     assert result.kelly == pytest.approx(0.125 / 1.5 * 0.25)
     assert result.kelly_stake == pytest.approx(1000 * 0.125 / 1.5 * 0.25)
+    assert result.kelly_multiplier == 0.25
     assert result.fair_odds.decimal == pytest.approx(1 / 0.45)
     assert result.hold is None and result.market is None and result.devig_method is None
 
@@ -75,13 +76,20 @@ def test_exactly_one_fair_line_source() -> None:
 
 def test_the_endpoint_prices_and_refuses_with_json(env: Env) -> None:
     answer = env.client.post(
-        "/api/price", json={"price": "+900", "other_prices": ["-3000"], "devig_method": "multiplicative"}
+        "/api/price",
+        json={
+            "price": "+900",
+            "other_prices": ["-3000"],
+            "devig_method": "multiplicative",
+            "kelly_multiplier": 0.5,
+        },
     )
     assert answer.status_code == 200, answer.text
     assert round(answer.json()["fair_odds"]["american"]) == 968
+    assert answer.json()["kelly_multiplier"] == 0.5
     for body, parameter in [
         ({"price": "2.5", "fair_probability": 1.5}, "fair_probability"),
-        ({"price": "2.5", "fair_probability": 0.5, "kelly_fraction": 0}, "kelly_fraction"),
+        ({"price": "2.5", "fair_probability": 0.5, "kelly_multiplier": 0}, "kelly_multiplier"),
         ({"price": "2.5", "fair_probability": 0.5, "bankroll": -1}, "bankroll"),
         ({"price": "0.5", "fair_probability": 0.5}, "price"),
     ]:

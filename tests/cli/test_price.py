@@ -63,6 +63,16 @@ def test_bets_get_ev_and_kelly_per_outcome() -> None:
     assert "n/a" in line  # the skipped outcome
 
 
+def test_kelly_multiplier_scales_full_kelly() -> None:
+    args = ("2.5", "1.6", "--method", "multiplicative", "--bet", "3.0", "--bet", "-")
+    full = run(*args)
+    quarter = run(*args, "--kelly-multiplier", "0.25")
+    assert full[0] == quarter[0] == 0, full[2] + quarter[2]
+    # p₁ = (1/2.5)/(1/2.5 + 1/1.6) = 39.02 %; at 3.0 full Kelly = (0.3902·3 − 1)/2 = 8.54 %, a quarter 2.13 %.
+    assert "8.54%" in full[1].splitlines()[-1]
+    assert "2.13%" in quarter[1].splitlines()[-2] and quarter[1].splitlines()[-1] == "Kelly shown × 0.25."
+
+
 def test_negative_odds_also_work_after_double_dash_without_context_settings() -> None:
     app = typer.Typer()
 
@@ -123,6 +133,8 @@ def test_board_file(tmp_path: Path) -> None:
         (["2.5", "1.6", "--example"], "give exactly one of"),
         (["--board", "/nonexistent/board.json"], "board file '/nonexistent/board.json' not found"),
         (["2.5", "1.6", "--methd", "shin"], "unknown option '--methd'"),
+        (["2.5", "1.6", "--kelly-multiplier", "0"], "--kelly-multiplier must be in (0, 1], got 0.0"),
+        (["2.5", "1.6", "--kelly-fraction", "0.5"], "unknown option '--kelly-fraction'"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(args: list[str], message: str) -> None:

@@ -1,4 +1,4 @@
-"""Kelly: golden stakes, commission, fraction and cap, and the law 'stake 0 exactly when EV ≤ 0'."""
+"""Kelly: golden stakes, commission, multiplier and cap, and the law 'stake 0 exactly when EV ≤ 0'."""
 
 import math
 
@@ -28,12 +28,12 @@ def test_commission_reduces_the_net_odds() -> None:
     assert float(kelly(0.5, 2.05, commission=0.05)) == 0.0
 
 
-def test_fraction_and_cap() -> None:
+def test_multiplier_and_cap() -> None:
     full = float(kelly(0.6, 2.0))
-    assert float(kelly(0.6, 2.0, fraction=0.25)) == pytest.approx(full / 4)
+    assert float(kelly(0.6, 2.0, multiplier=0.25)) == pytest.approx(full / 4)
     assert float(kelly(0.6, 2.0, cap=0.05)) == 0.05
-    with pytest.raises(ValueError, match="fraction"):
-        kelly(0.6, 2.0, fraction=0)
+    with pytest.raises(ValueError, match="multiplier"):
+        kelly(0.6, 2.0, multiplier=0)
     with pytest.raises(ValueError, match="cap"):
         kelly(0.6, 2.0, cap=1.5)
 

@@ -25,7 +25,7 @@ def test_defaults_until_set_then_kept_on_the_server(env: Env) -> None:
     me = env.client.get("/api/me", headers=ann).json()
     assert me["preferences"] == {
         "bankroll": None,
-        "kelly_fraction": 0.25,
+        "kelly_multiplier": 0.25,
         "odds_format": "american",
         "theme": "system",
         "default_filters": {
@@ -44,7 +44,7 @@ def test_defaults_until_set_then_kept_on_the_server(env: Env) -> None:
         json={"bankroll": 2500, "odds_format": "decimal", "default_filters": {"sport": "basketball"}},
     )
     assert changed.status_code == 200, changed.text
-    assert changed.json()["bankroll"] == 2500 and changed.json()["kelly_fraction"] == 0.25
+    assert changed.json()["bankroll"] == 2500 and changed.json()["kelly_multiplier"] == 0.25
     with env.session_factory() as session:  # only what the user set is stored
         stored = session.scalars(select(User.preferences).where(User.email == "ann@example.com")).one()
     assert stored == {
@@ -60,14 +60,14 @@ def test_defaults_until_set_then_kept_on_the_server(env: Env) -> None:
 def test_partial_updates_and_null_resets(env: Env) -> None:
     ann = _user(env, "ann@example.com")
     first = {
-        "kelly_fraction": 0.5,
+        "kelly_multiplier": 0.5,
         "theme": "dark",
         "default_filters": {"books": ["pinnacle", "draftkings"], "min_ev": 0.02, "devig_method": "shin"},
     }
     assert env.client.patch(PREFS, headers=ann, json=first).status_code == 200
     # Another field, and one filter: the rest stays.
     body = env.client.patch(PREFS, headers=ann, json={"default_filters": {"max_age_seconds": 60}}).json()
-    assert body["kelly_fraction"] == 0.5 and body["theme"] == "dark"
+    assert body["kelly_multiplier"] == 0.5 and body["theme"] == "dark"
     assert body["default_filters"]["books"] == ["pinnacle", "draftkings"]
     assert body["default_filters"]["max_age_seconds"] == 60 and body["default_filters"]["min_ev"] == 0.02
     # An empty patch changes nothing; null resets a field, or one filter, or all of them.
@@ -78,7 +78,7 @@ def test_partial_updates_and_null_resets(env: Env) -> None:
     assert body["theme"] == "system" and body["default_filters"]["min_ev"] is None
     assert body["default_filters"]["devig_method"] == "shin"
     body = env.client.patch(PREFS, headers=ann, json={"default_filters": None}).json()
-    assert body["default_filters"]["books"] == [] and body["kelly_fraction"] == 0.5
+    assert body["default_filters"]["books"] == [] and body["kelly_multiplier"] == 0.5
 
 
 @pytest.mark.parametrize(
@@ -86,8 +86,8 @@ def test_partial_updates_and_null_resets(env: Env) -> None:
     [
         ({"bankroll": 0}, "bankroll"),
         ({"bankroll": -10}, "bankroll"),
-        ({"kelly_fraction": 0}, "kelly_fraction"),
-        ({"kelly_fraction": 1.5}, "kelly_fraction"),
+        ({"kelly_multiplier": 0}, "kelly_multiplier"),
+        ({"kelly_multiplier": 1.5}, "kelly_multiplier"),
         ({"odds_format": "fractional"}, "odds_format"),
         ({"theme": "blue"}, "theme"),
         ({"default_filters": {"devig_method": "logit"}}, "default_filters.devig_method"),
@@ -96,6 +96,7 @@ def test_partial_updates_and_null_resets(env: Env) -> None:
         ({"default_filters": {"bookmaker": "pinnacle"}}, "default_filters.bookmaker"),
         ({"default_filters": {"books": ["a\x00b"]}}, "default_filters.books.0"),
         ({"colour": "red"}, "colour"),
+        ({"kelly_fraction": 0.5}, "kelly_fraction"),  # the multiplier's old name: unknown like any other
     ],
 )
 def test_bad_values_are_422_naming_the_field(env: Env, patch: dict[str, Any], parameter: str) -> None:

@@ -354,6 +354,7 @@ def test_preferences_of_a_signed_in_user_are_kept_on_the_server(browser: Browser
     log_in(page, PRO, "/account")
     form = page.get_by_role("region", name="Preferences")
     form.get_by_label("Bankroll").fill("2500")
+    form.get_by_label("Kelly multiplier (% of full Kelly)").fill("50")
     form.get_by_label("Odds format").select_option("decimal")
     form.get_by_label("Market").fill("totals")
     with page.expect_response(
@@ -362,6 +363,7 @@ def test_preferences_of_a_signed_in_user_are_kept_on_the_server(browser: Browser
         form.get_by_role("button", name="Save preferences").click()
     assert saved.value.ok
     assert saved.value.json()["default_filters"]["market"] == "totals"
+    assert saved.value.json()["kelly_multiplier"] == 0.5
     first.close()
 
     # Another browser, same account: the preferences come from the server.
@@ -370,6 +372,7 @@ def test_preferences_of_a_signed_in_user_are_kept_on_the_server(browser: Browser
     log_in(page, PRO, "/account")
     form = page.get_by_role("region", name="Preferences")
     expect(form.get_by_label("Bankroll")).to_have_value("2500")
+    expect(form.get_by_label("Kelly multiplier (% of full Kelly)")).to_have_value("50")
     expect(form.get_by_label("Odds format")).to_have_value("decimal")
     expect(form.get_by_label("Market")).to_have_value("totals")
     shot(page, "06-account-preferences")

@@ -42,7 +42,9 @@ class PriceQuery(BaseModel):
     bankroll: float | None = Field(
         None, gt=0, le=1e12, description="Bankroll for the Kelly stake; null: the stake is not computed."
     )
-    kelly_fraction: float = Field(0.25, gt=0, le=1, description="Multiply full Kelly by this.")
+    kelly_multiplier: float = Field(
+        0.25, gt=0, le=1, description="Multiplier of full Kelly (0.25 = quarter Kelly)."
+    )
 
 
 class OddsOut(BaseModel):
@@ -69,7 +71,7 @@ class PriceResult(BaseModel):
     )
     ev: float = Field(description="Expected profit per unit staked, a fraction (0.023 is +2.3 %).")
     kelly: float = Field(
-        description="Kelly stake as a fraction of bankroll, times kelly_fraction; 0 if EV ≤ 0."
+        description="Stake as a share of the bankroll: full Kelly times kelly_multiplier; 0 if EV ≤ 0."
     )
-    kelly_fraction: float
+    kelly_multiplier: float = Field(description="Multiplier of full Kelly (0.25 = quarter Kelly), as asked.")
     kelly_stake: float | None = Field(description="kelly × bankroll; null without a bankroll.")

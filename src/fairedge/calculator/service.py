@@ -73,7 +73,7 @@ def price(query: PriceQuery) -> PriceResult:
         source = "odds"
     if not MIN_FAIR <= fair < 1:  # a devigged long shot can underflow towards 0
         raise _refuse("price", f"the fair probability comes out as {fair!r}: no fair price can be shown")
-    stake_share = float(kelly(fair, offered, fraction=query.kelly_fraction))
+    stake_share = float(kelly(fair, offered, multiplier=query.kelly_multiplier))
     return PriceResult(
         price=_odds(offered),
         implied_probability=1.0 / offered,
@@ -85,6 +85,6 @@ def price(query: PriceQuery) -> PriceResult:
         market=market,
         ev=float(ev(fair, offered)),
         kelly=stake_share,
-        kelly_fraction=query.kelly_fraction,
+        kelly_multiplier=query.kelly_multiplier,
         kelly_stake=stake_share * query.bankroll if query.bankroll is not None else None,
     )

@@ -86,8 +86,9 @@ def price_command(
         list[str] | None,
         typer.Option("--sharp", help="Sharp book key[:weight[:commission]], repeatable (board mode)."),
     ] = None,
-    kelly_fraction: Annotated[
-        float, typer.Option("--kelly-fraction", help="Multiply full Kelly by this (0.25 = quarter Kelly).")
+    kelly_multiplier: Annotated[
+        float,
+        typer.Option("--kelly-multiplier", help="Multiplier of full Kelly (0.25 = quarter Kelly)."),
     ] = 1.0,
     bankroll: Annotated[float, typer.Option("--bankroll", help="Bankroll for arbitrage stakes.")] = 100.0,
 ) -> None:
@@ -96,21 +97,21 @@ def price_command(
         methods = [canonical_method(m) for m in (method or [])]
         if "blend" in methods:
             raise InputError("method 'blend' needs weights; it is not available on the command line")
-        if not 0 < kelly_fraction <= 1:
-            raise InputError(f"--kelly-fraction must be in (0, 1], got {kelly_fraction}")
+        if not 0 < kelly_multiplier <= 1:
+            raise InputError(f"--kelly-multiplier must be in (0, 1], got {kelly_multiplier}")
         if not (bankroll > 0 and math.isfinite(bankroll)):
             raise InputError(f"--bankroll must be a positive number, got {bankroll}")
         sources = sum([bool(odds), board is not None, example])
         if sources != 1:
             raise InputError("give exactly one of: odds on the command line, --board FILE, or --example")
         if odds:
-            lines = _price_market(odds, methods or [*BASE_METHODS, "worst_case"], bet or [], kelly_fraction)
+            lines = _price_market(odds, methods or [*BASE_METHODS, "worst_case"], bet or [], kelly_multiplier)
         else:
             if bet:
                 raise InputError("--bet applies to odds given on the command line, not to a board")
             data = EXAMPLE_BOARD if example else load_board(board)
             books = parse_sharp_books(sharp) if sharp else DEFAULT_SHARP_BOOKS
-            lines = price_board(data, methods or ["shin"], books, kelly_fraction, bankroll)
+            lines = price_board(data, methods or ["shin"], books, kelly_multiplier, bankroll)
     except (ValueError, OSError) as exc:  # InputError, parse/validation errors, DevigError, unreadable file
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from None
@@ -138,7 +139,7 @@ def _parse_all(texts: Sequence[str], what: str) -> list[float]:
 
 
 def _price_market(
-    odds: Sequence[str], methods: Sequence[str], bets: Sequence[str], fraction: float
+    odds: Sequence[str], methods: Sequence[str], bets: Sequence[str], kelly_multiplier: float
 ) -> list[str]:
     prices = np.array(_parse_all(odds, "outcome"))
     n = prices.size
@@ -180,7 +181,7 @@ def _price_market(
         rows = []
         for m, p in fair.items():
             values = ev(p, bet_prices)
-            stakes = kelly(p, bet_prices, fraction=fraction)
+            stakes = kelly(p, bet_prices, multiplier=kelly_multiplier)
             rows.append(
                 [m]
                 + [
@@ -190,8 +191,8 @@ def _price_market(
                 ]
             )
         lines += table(header, rows)
-        if fraction != 1.0:
-            lines.append(f"Kelly shown × {fraction:g}.")
+        if kelly_multiplier != 1.0:
+            lines.append(f"Kelly shown × {kelly_multiplier:g}.")
     return lines
 
 

@@ -112,7 +112,7 @@ def price_board(
     data: dict[str, Any],
     methods: Sequence[str],
     sharp_books: Sequence[SharpBook],
-    fraction: float,
+    kelly_multiplier: float,
     bankroll: float,
 ) -> list[str]:
     board = _board_columns(data)
@@ -132,7 +132,9 @@ def price_board(
     row_commission = books.commission[quotes.book]
     prob_rows = primary.prob[quotes.market_index]
     values = ev(prob_rows, quotes.net)
-    stakes = kelly(prob_rows, quotes.odds, commission=row_commission[:, np.newaxis], fraction=fraction)
+    stakes = kelly(
+        prob_rows, quotes.odds, commission=row_commission[:, np.newaxis], multiplier=kelly_multiplier
+    )
     holds = hold(quotes.odds)
     best, best_row = best_prices(quotes.net, quotes.market_index, n_markets=quotes.n_markets)
     for i, m in enumerate(quotes.market_ids.tolist()):

@@ -24,8 +24,9 @@ Theme = Literal["system", "light", "dark"]
 Bankroll = Annotated[
     float, Field(strict=True, gt=0, le=1e12, description="Bankroll in the user's currency, > 0.")
 ]
-KellyFraction = Annotated[
-    float, Field(strict=True, gt=0, le=1, description="Multiply full Kelly by this, in (0, 1].")
+KellyMultiplier = Annotated[
+    float,
+    Field(strict=True, gt=0, le=1, description="Multiplier of full Kelly (0.25 = quarter Kelly), in (0, 1]."),
 ]
 MinEv = Annotated[
     float, Field(strict=True, ge=-1, le=100, description="Minimum EV as a fraction (0.02 = 2%).")
@@ -35,7 +36,7 @@ MaxAge = Annotated[
 ]
 Books = Annotated[list[Name], Field(max_length=100, description="Bookmaker keys shown; empty: every book.")]
 
-DEFAULTS: dict[str, Any] = {"kelly_fraction": 0.25, "odds_format": "american", "theme": "system"}
+DEFAULTS: dict[str, Any] = {"kelly_multiplier": 0.25, "odds_format": "american", "theme": "system"}
 
 
 class DefaultFilters(BaseModel):
@@ -54,7 +55,7 @@ class DefaultFilters(BaseModel):
 
 class Preferences(BaseModel):
     bankroll: float | None = Field(description="null: not set (Kelly stakes are shown as a fraction).")
-    kelly_fraction: float
+    kelly_multiplier: float = Field(description="Multiplier of full Kelly (0.25 = quarter Kelly).")
     odds_format: OddsFormat
     theme: Theme
     default_filters: DefaultFilters
@@ -78,7 +79,7 @@ class PreferencesPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     bankroll: Bankroll | None = None
-    kelly_fraction: KellyFraction | None = None
+    kelly_multiplier: KellyMultiplier | None = None
     odds_format: OddsFormat | None = None
     theme: Theme | None = None
     default_filters: DefaultFiltersPatch | None = None

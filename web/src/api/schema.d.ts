@@ -2384,8 +2384,11 @@ export interface components {
              */
             bankroll: number | null;
             default_filters: components["schemas"]["DefaultFilters"];
-            /** Kelly Fraction */
-            kelly_fraction: number;
+            /**
+             * Kelly Multiplier
+             * @description Multiplier of full Kelly (0.25 = quarter Kelly).
+             */
+            kelly_multiplier: number;
             /**
              * Odds Format
              * @enum {string}
@@ -2405,8 +2408,8 @@ export interface components {
             /** Bankroll */
             bankroll?: number | null;
             default_filters?: components["schemas"]["DefaultFiltersPatch"] | null;
-            /** Kelly Fraction */
-            kelly_fraction?: number | null;
+            /** Kelly Multiplier */
+            kelly_multiplier?: number | null;
             /** Odds Format */
             odds_format?: ("american" | "decimal") | null;
             /** Theme */
@@ -2439,11 +2442,11 @@ export interface components {
              */
             fair_probability?: number | null;
             /**
-             * Kelly Fraction
-             * @description Multiply full Kelly by this.
+             * Kelly Multiplier
+             * @description Multiplier of full Kelly (0.25 = quarter Kelly).
              * @default 0.25
              */
-            kelly_fraction: number;
+            kelly_multiplier: number;
             /**
              * Other Prices
              * @description The same book's prices for the market's other outcomes, in any order.
@@ -2490,11 +2493,14 @@ export interface components {
             implied_probability: number;
             /**
              * Kelly
-             * @description Kelly stake as a fraction of bankroll, times kelly_fraction; 0 if EV ≤ 0.
+             * @description Stake as a share of the bankroll: full Kelly times kelly_multiplier; 0 if EV ≤ 0.
              */
             kelly: number;
-            /** Kelly Fraction */
-            kelly_fraction: number;
+            /**
+             * Kelly Multiplier
+             * @description Multiplier of full Kelly (0.25 = quarter Kelly), as asked.
+             */
+            kelly_multiplier: number;
             /**
              * Kelly Stake
              * @description kelly × bankroll; null without a bankroll.

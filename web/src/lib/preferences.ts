@@ -1,5 +1,5 @@
 /**
- * The user's preferences (bankroll, Kelly fraction, odds format, theme, default filters) behind one hook.
+ * The user's preferences (bankroll, Kelly multiplier, odds format, theme, default filters) behind one hook.
  *
  * Logged in: the server's (`GET /api/me` → `preferences`, changed by `PATCH /api/me/preferences`, debounced,
  * shown at once). Anonymous: this browser's localStorage. The same shape either way (the API's), and the last
@@ -30,7 +30,7 @@ export const DEFAULT_FILTERS: DefaultFilters = {
 
 export const DEFAULT_PREFERENCES: Preferences = {
   bankroll: null,
-  kelly_fraction: 0.25,
+  kelly_multiplier: 0.25,
   odds_format: "american",
   theme: "system",
   default_filters: DEFAULT_FILTERS,
@@ -51,7 +51,7 @@ function sanitize(raw: unknown): Preferences {
     typeof v === "number" && Number.isFinite(v) && v >= min && v <= max ? v : null;
   return {
     bankroll: num(value.bankroll, Number.MIN_VALUE, 1e12),
-    kelly_fraction: num(value.kelly_fraction, Number.MIN_VALUE, 1) ?? DEFAULT_PREFERENCES.kelly_fraction,
+    kelly_multiplier: num(value.kelly_multiplier, Number.MIN_VALUE, 1) ?? DEFAULT_PREFERENCES.kelly_multiplier,
     odds_format: value.odds_format === "decimal" ? "decimal" : "american",
     theme: value.theme === "dark" || value.theme === "light" ? value.theme : "system",
     default_filters: {
@@ -66,9 +66,16 @@ function sanitize(raw: unknown): Preferences {
   };
 }
 
+/** Saved by this browser before the multiplier of full Kelly was renamed from `kelly_fraction`: keep its value. */
+function renamedKelly(raw: unknown): unknown {
+  if (typeof raw !== "object" || raw === null || !("kelly_fraction" in raw) || "kelly_multiplier" in raw) return raw;
+  const { kelly_fraction: kellyMultiplier, ...rest } = raw as Record<string, unknown>;
+  return { ...rest, kelly_multiplier: kellyMultiplier };
+}
+
 function readLocal(): Preferences {
   try {
-    return sanitize(JSON.parse(localStorage.getItem(KEY) ?? "{}"));
+    return sanitize(renamedKelly(JSON.parse(localStorage.getItem(KEY) ?? "{}")));
   } catch {
     return DEFAULT_PREFERENCES;
   }

@@ -48,9 +48,9 @@ export default function OpportunitiesRoute() {
       now,
       oddsFormat: preferences.odds_format,
       bankroll: preferences.bankroll,
-      kellyFraction: preferences.kelly_fraction,
+      kellyMultiplier: preferences.kelly_multiplier,
     }),
-    [now, preferences.odds_format, preferences.bankroll, preferences.kelly_fraction],
+    [now, preferences.odds_format, preferences.bankroll, preferences.kelly_multiplier],
   );
   const live = rows.filter((r) => r.status !== "ended").length;
 
@@ -65,8 +65,8 @@ export default function OpportunitiesRoute() {
         </span>
         <span>
           {preferences.bankroll === null
-            ? `Stakes as shares of your bankroll at ${formatPercent(preferences.kelly_fraction)} Kelly (set a bankroll for amounts)`
-            : `Stakes for a bankroll of ${formatMoney(preferences.bankroll)} at ${formatPercent(preferences.kelly_fraction)} Kelly`}
+            ? `Stakes as shares of your bankroll at ${formatPercent(preferences.kelly_multiplier)} Kelly (set a bankroll for amounts)`
+            : `Stakes for a bankroll of ${formatMoney(preferences.bankroll)} at ${formatPercent(preferences.kelly_multiplier)} Kelly`}
         </span>
       </div>
       <HiddenNotice hidden={state.hidden} />

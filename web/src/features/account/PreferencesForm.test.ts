@@ -19,7 +19,7 @@ describe("changeOf", () => {
   it("turns the form into the API's preferences (fractions, lists, nulls for empty fields)", () => {
     expect(changeOf(draft)).toEqual({
       bankroll: 2500,
-      kelly_fraction: 0.25,
+      kelly_multiplier: 0.25,
       odds_format: "decimal",
       theme: "dark",
       default_filters: {
@@ -42,8 +42,8 @@ describe("changeOf", () => {
   it.each([
     [{ bankroll: "-5" }, "Bankroll must be a positive amount."],
     [{ bankroll: "lots" }, "Bankroll must be a positive amount."],
-    [{ kellyPercent: "0" }, "Kelly fraction must be above 0 % and at most 100 %."],
-    [{ kellyPercent: "150" }, "Kelly fraction must be above 0 % and at most 100 %."],
+    [{ kellyPercent: "0" }, "Kelly multiplier must be above 0 % and at most 100 % of full Kelly."],
+    [{ kellyPercent: "150" }, "Kelly multiplier must be above 0 % and at most 100 % of full Kelly."],
     [{ minEvPercent: "x" }, "Minimum EV must be a number (percent)."],
     [{ maxAgeSeconds: "-1" }, "Maximum quote age must be 0 seconds or more."],
   ])("refuses %o, saying which field is wrong", (bad, message) => {

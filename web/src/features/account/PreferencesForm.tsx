@@ -1,5 +1,5 @@
 /**
- * Bankroll, Kelly fraction, odds format, theme and the default opportunity filters: saved to the account when
+ * Bankroll, Kelly multiplier, odds format, theme and the default opportunity filters: saved to the account when
  * logged in (PATCH /api/me/preferences, through the preferences hook), in this browser when anonymous.
  */
 import { useId, useState, type FormEvent } from "react";
@@ -24,7 +24,7 @@ function draftOf(p: Preferences): Draft {
   const f = p.default_filters;
   return {
     bankroll: p.bankroll === null || p.bankroll === undefined ? "" : String(p.bankroll),
-    kellyPercent: String(Math.round(p.kelly_fraction * 1000) / 10),
+    kellyPercent: String(Math.round(p.kelly_multiplier * 1000) / 10),
     oddsFormat: p.odds_format,
     theme: p.theme,
     sport: f.sport ?? "",
@@ -42,7 +42,7 @@ export function changeOf(d: Draft): Partial<Preferences> | string {
   const bankroll = d.bankroll.trim() === "" ? null : Number(d.bankroll);
   if (bankroll !== null && !(Number.isFinite(bankroll) && bankroll > 0)) return "Bankroll must be a positive amount.";
   const kelly = Number(d.kellyPercent) / 100;
-  if (!(Number.isFinite(kelly) && kelly > 0 && kelly <= 1)) return "Kelly fraction must be above 0 % and at most 100 %.";
+  if (!(Number.isFinite(kelly) && kelly > 0 && kelly <= 1)) return "Kelly multiplier must be above 0 % and at most 100 % of full Kelly.";
   const minEv = d.minEvPercent.trim() === "" ? null : Number(d.minEvPercent) / 100;
   if (minEv !== null && !Number.isFinite(minEv)) return "Minimum EV must be a number (percent).";
   const maxAge = d.maxAgeSeconds.trim() === "" ? null : Number(d.maxAgeSeconds);
@@ -50,7 +50,7 @@ export function changeOf(d: Draft): Partial<Preferences> | string {
   const text = (s: string): string | null => s.trim() || null;
   return {
     bankroll,
-    kelly_fraction: kelly,
+    kelly_multiplier: kelly,
     odds_format: d.oddsFormat,
     theme: d.theme,
     default_filters: {
@@ -103,7 +103,7 @@ export function PreferencesForm({ signedIn }: { signedIn: boolean }) {
             <input {...field("bankroll")} inputMode="decimal" placeholder="not set" size={10} />
           </label>
           <label htmlFor={`${id}-kellyPercent`}>
-            Kelly fraction (%)
+            Kelly multiplier (% of full Kelly)
             <input {...field("kellyPercent")} inputMode="decimal" size={6} />
           </label>
           <label htmlFor={`${id}-oddsFormat`}>

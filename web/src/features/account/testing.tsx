@@ -64,7 +64,7 @@ export function me(overrides: { role?: "user" | "analyst" | "admin"; plan?: Part
     api_keys: { live: 0, allowed: overrides.plan?.api_keys ?? 0 },
     preferences: {
       bankroll: null,
-      kelly_fraction: 0.25,
+      kelly_multiplier: 0.25,
       odds_format: "american",
       theme: "system",
       default_filters: {

@@ -77,7 +77,7 @@ describe("profitCurve", () => {
 });
 
 describe("defaultStake", () => {
-  it("is the bankroll times the Kelly fraction times full Kelly, in cents", () => {
+  it("is the bankroll times the Kelly multiplier times full Kelly, in cents", () => {
     expect(defaultStake(1000, 0.25, 0.0333)).toBe(8.33);
   });
 

@@ -76,10 +76,10 @@ export function profitCurve(bets: readonly Bet[]): Curve {
 }
 
 /**
- * The stake "Record bet" uses: the user's bankroll × Kelly fraction × the bet's full-Kelly share, rounded to
+ * The stake "Record bet" uses: the user's bankroll × Kelly multiplier × the bet's full-Kelly share, rounded to
  * cents; without a bankroll (or when Kelly says nothing) one unit.
  */
-export function defaultStake(bankroll: number | null, kellyFraction: number, fullKelly: number): number {
-  const stake = bankroll === null ? 0 : bankroll * kellyFraction * fullKelly;
+export function defaultStake(bankroll: number | null, kellyMultiplier: number, fullKelly: number): number {
+  const stake = bankroll === null ? 0 : bankroll * kellyMultiplier * fullKelly;
   return stake >= 0.01 ? Math.round(stake * 100) / 100 : 1;
 }

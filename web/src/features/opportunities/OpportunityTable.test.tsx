@@ -7,7 +7,7 @@ import type { Context } from "./columns";
 import type { Row } from "./feed";
 import { OpportunityTable } from "./OpportunityTable";
 
-const context: Context = { now: Date.now(), oddsFormat: "american", bankroll: 1000, kellyFraction: 0.5 };
+const context: Context = { now: Date.now(), oddsFormat: "american", bankroll: 1000, kellyMultiplier: 0.5 };
 
 function rows(count: number): Row<EvBet>[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -70,7 +70,7 @@ describe("OpportunityTable", () => {
     renderTable(data);
     const evs = screen.getAllByRole("cell").filter((c) => c.dataset.column === "ev").map((c) => c.textContent);
     expect(evs).toEqual(["+5.0%", "+3.0%", "+1.0%"]);
-    // 1000 bankroll x 0.5 Kelly fraction x 0.02 full Kelly
+    // 1000 bankroll x 0.5 Kelly multiplier x 0.02 full Kelly
     const stakes = screen.getAllByRole("cell").filter((c) => c.dataset.column === "stake");
     expect(stakes[0]?.textContent).toMatch(/^10[.,]00$/);
   });

@@ -83,7 +83,7 @@ export function OpportunityTable({ rows, context, sort, onSort, rowHeight }: Opp
                     );
                   }
                   if (c.id === "record") {
-                    const stake = defaultStake(context.bankroll, context.kellyFraction, bet.kelly_fraction);
+                    const stake = defaultStake(context.bankroll, context.kellyMultiplier, bet.kelly_fraction);
                     return (
                       <div key={c.id} role="cell" data-column={c.id}>
                         <RecordBetButton bet={bet} stake={stake} ended={row.status === "ended"} />

@@ -9,7 +9,8 @@ export interface Context {
   oddsFormat: OddsFormat;
   /** null: no bankroll set; stakes are shown as shares of the bankroll. */
   bankroll: number | null;
-  kellyFraction: number;
+  /** The user's multiplier of full Kelly (0.25 = quarter Kelly). */
+  kellyMultiplier: number;
 }
 
 export type ColumnId =
@@ -33,14 +34,14 @@ export interface Column {
   sortValue: (row: Row<EvBet>, context: Context) => number | string;
 }
 
-/** The stake's share of the bankroll: the user's Kelly fraction × the bet's full-Kelly share. */
-export function kellyShare(bet: EvBet, kellyFraction: number): number {
-  return kellyFraction * bet.kelly_fraction;
+/** The stake's share of the bankroll: the user's Kelly multiplier × the bet's full-Kelly share. */
+export function kellyShare(bet: EvBet, kellyMultiplier: number): number {
+  return kellyMultiplier * bet.kelly_fraction;
 }
 
-/** bankroll × Kelly fraction × full Kelly; null without a bankroll. */
-export function kellyStake(bet: EvBet, bankroll: number | null, kellyFraction: number): number | null {
-  return bankroll === null ? null : bankroll * kellyShare(bet, kellyFraction);
+/** bankroll × Kelly multiplier × full Kelly; null without a bankroll. */
+export function kellyStake(bet: EvBet, bankroll: number | null, kellyMultiplier: number): number | null {
+  return bankroll === null ? null : bankroll * kellyShare(bet, kellyMultiplier);
 }
 
 function leg(bet: EvBet) {
@@ -78,7 +79,7 @@ export const COLUMNS: readonly Column[] = [
     label: "Kelly stake",
     numeric: true,
     width: "6rem",
-    sortValue: (r, c) => kellyShare(r.item, c.kellyFraction),
+    sortValue: (r, c) => kellyShare(r.item, c.kellyMultiplier),
   },
   { id: "age", label: "Age", numeric: true, width: "5rem", sortValue: (r, c) => ageSeconds(r, c.now) },
   // The bet tracker's one-click "Record" (features/bets): sorted by whether the stake is worth recording.
@@ -109,8 +110,8 @@ export function cellText(id: ColumnId, row: Row<EvBet>, context: Context): strin
       return formatPercent(bet.ev, true);
     case "stake":
       return context.bankroll === null
-        ? formatPercent(kellyShare(bet, context.kellyFraction))
-        : formatMoney(kellyStake(bet, context.bankroll, context.kellyFraction));
+        ? formatPercent(kellyShare(bet, context.kellyMultiplier))
+        : formatMoney(kellyStake(bet, context.bankroll, context.kellyMultiplier));
     case "age":
       return formatAge(ageSeconds(row, context.now));
     case "record":

@@ -28,7 +28,7 @@ export function Calculator() {
     event.preventDefault();
     const body: PriceQuery = {
       price: price.trim(),
-      kelly_fraction: preferences.kelly_fraction,
+      kelly_multiplier: preferences.kelly_multiplier,
       bankroll: preferences.bankroll,
       devig_method: method,
     };

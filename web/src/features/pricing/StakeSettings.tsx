@@ -1,8 +1,8 @@
-/** Bankroll and Kelly fraction: every stake shown is bankroll × this fraction × the bet's full Kelly share. */
+/** Bankroll and Kelly multiplier: every stake shown is bankroll × this multiplier × the bet's full Kelly share. */
 import { useEffect, useId, useState } from "react";
 import { usePreferences } from "../../lib/preferences";
 
-const FRACTIONS = [0.1, 0.25, 0.5, 1];
+const MULTIPLIERS = [0.1, 0.25, 0.5, 1];
 
 export function StakeSettings() {
   const id = useId();
@@ -37,20 +37,20 @@ export function StakeSettings() {
         />
       </label>
       <label htmlFor={`${id}-kelly`}>
-        Kelly fraction
+        Kelly multiplier
         <select
           id={`${id}-kelly`}
-          value={String(preferences.kelly_fraction)}
-          onChange={(e) => setPreferences({ kelly_fraction: Number(e.target.value) })}
+          value={String(preferences.kelly_multiplier)}
+          onChange={(e) => setPreferences({ kelly_multiplier: Number(e.target.value) })}
         >
-          {FRACTIONS.map((f) => (
+          {MULTIPLIERS.map((f) => (
             <option key={f} value={String(f)}>
               {f === 1 ? "Full Kelly" : `${f * 100}% Kelly`}
             </option>
           ))}
-          {!FRACTIONS.includes(preferences.kelly_fraction) && (
-            <option value={String(preferences.kelly_fraction)}>
-              {(preferences.kelly_fraction * 100).toFixed(0)}% Kelly
+          {!MULTIPLIERS.includes(preferences.kelly_multiplier) && (
+            <option value={String(preferences.kelly_multiplier)}>
+              {(preferences.kelly_multiplier * 100).toFixed(0)}% Kelly
             </option>
           )}
         </select>
