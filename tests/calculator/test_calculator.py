@@ -92,6 +92,8 @@ def test_the_endpoint_prices_and_refuses_with_json(env: Env) -> None:
         ({"price": "2.5", "fair_probability": 0.5, "kelly_multiplier": 0}, "kelly_multiplier"),
         ({"price": "2.5", "fair_probability": 0.5, "bankroll": -1}, "bankroll"),
         ({"price": "0.5", "fair_probability": 0.5}, "price"),
+        # The multiplier's former name: refused, never silently priced at the default quarter Kelly.
+        ({"price": "2.5", "fair_probability": 0.5, "kelly_fraction": 0.5}, "kelly_fraction"),
     ]:
         refused = env.client.post("/api/price", json=body)
         assert refused.status_code == 422, body

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from fairedge.api_schemas import DevigMethod
 
@@ -23,7 +23,10 @@ OddsText = Annotated[
 
 class PriceQuery(BaseModel):
     """One price and where its fair line comes from: exactly one of ``other_prices`` (the rest of the market
-    the price was quoted in, devigged with ``devig_method``), ``fair_probability`` or ``fair_odds``."""
+    the price was quoted in, devigged with ``devig_method``), ``fair_probability`` or ``fair_odds``. An unknown
+    field is refused rather than ignored: a misspelt option would otherwise price with its default."""
+
+    model_config = ConfigDict(extra="forbid")
 
     price: OddsText
     other_prices: list[OddsText] | None = Field(
