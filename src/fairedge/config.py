@@ -197,12 +197,15 @@ class Settings(BaseSettings):
     # ALERT_RETRY_BACKOFF_SECONDS (doubling, jittered) up to ALERT_MAX_ATTEMPTS times;
     # ALERT_PAUSE_AFTER_FAILURES failures in a row pause the alert. In production a webhook must be https to a
     # public address (checked after DNS too); ALERT_WEBHOOK_ALLOWED_NETWORKS (CIDRs, comma separated)
-    # exempts an internal relay.
+    # exempts an internal relay. tasks.user_cleanup deletes finished deliveries (delivered, failed, cancelled)
+    # matched more than ALERT_DELIVERY_RETENTION_DAYS ago; at least a day, far behind the watermark of every
+    # alert in use, so a deleted (alert, opportunity) pair is not matched and sent again.
     ALERT_WEBHOOK_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0, le=30)
     ALERT_MAX_ATTEMPTS: int = Field(default=5, ge=1, le=20)
     ALERT_RETRY_BACKOFF_SECONDS: float = Field(default=30.0, gt=0, le=3600)
     ALERT_PAUSE_AFTER_FAILURES: int = Field(default=10, ge=1, le=1000)
     ALERT_WEBHOOK_ALLOWED_NETWORKS: CommaList = ()
+    ALERT_DELIVERY_RETENTION_DAYS: float = Field(default=30.0, ge=1)
 
     @field_validator("ALERT_WEBHOOK_ALLOWED_NETWORKS", mode="before")
     @classmethod

@@ -202,7 +202,15 @@ class Runtime:
                 self.session_factory, self.settings.PRICE_HISTORY_DAYS, self.clock
             ),
             "tasks.user_cleanup": lambda: user_tasks.user_cleanup(
-                self.session_factory, self.settings, self.secrets, self.clock
+                self.session_factory,
+                self.settings,
+                self.secrets,
+                self.clock,
+                also={
+                    "alert_deliveries": lambda now: alert_tasks.delivery_retention(
+                        self.session_factory, self.settings, now
+                    )
+                },
             ),
             "tasks.bet_settlement": lambda: bet_tasks.bet_settlement(
                 self.session_factory,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from fairedge.alerts import service
+from fairedge.alerts.cipher import cipher_for
 from fairedge.alerts.delivery import policy_for, sender_for
 from fairedge.alerts.schemas import AlertCreate, AlertOut, AlertUpdate, DeliveryOut, DeliveryPage, TestSendOut
 from fairedge.api_schemas import BAD_BODY, NOT_FOUND, UNAVAILABLE, Responses, invalid
@@ -28,9 +29,12 @@ REFUSED_URL += "multicast or reserved address, also after DNS resolution), or a 
 
 
 @router.get("", response_model=list[AlertOut])
-def list_alerts(user: CurrentUser, _access: AccessDep, session: SessionDep) -> list[AlertOut]:
+def list_alerts(
+    user: CurrentUser, _access: AccessDep, session: SessionDep, settings: SettingsDep
+) -> list[AlertOut]:
     """Your alerts, oldest first, with their filters (the web app matches the live stream against them)."""
-    return [AlertOut.build(a) for a in service.list_alerts(session, user.id)]
+    cipher = cipher_for(settings)
+    return [AlertOut.build(a, cipher) for a in service.list_alerts(session, user.id)]
 
 
 @router.post(
@@ -44,21 +48,25 @@ def create_alert(
     settings: SettingsDep,
     now: NowDep,
 ) -> AlertOut:
+    cipher = cipher_for(settings)
     alert = service.create_alert(
         session,
         user.id,
         access.plan,
         body.to_input(),
         policy=policy_for(settings),
+        cipher=cipher,
         methods=settings.SCAN_DEVIG_METHODS,
         now=now,
     )
-    return AlertOut.build(alert)
+    return AlertOut.build(alert, cipher)
 
 
 @router.get("/{alert_id}", response_model=AlertOut, responses=NOT_FOUND | invalid())
-def get_alert(alert_id: AlertId, user: CurrentUser, _access: AccessDep, session: SessionDep) -> AlertOut:
-    return AlertOut.build(service.get_alert(session, user.id, alert_id))
+def get_alert(
+    alert_id: AlertId, user: CurrentUser, _access: AccessDep, session: SessionDep, settings: SettingsDep
+) -> AlertOut:
+    return AlertOut.build(service.get_alert(session, user.id, alert_id), cipher_for(settings))
 
 
 @router.patch("/{alert_id}", response_model=AlertOut, responses=NOT_FOUND | BAD_BODY | invalid(REFUSED_URL))
@@ -71,16 +79,18 @@ def update_alert(
     settings: SettingsDep,
     now: NowDep,
 ) -> AlertOut:
+    cipher = cipher_for(settings)
     alert = service.update_alert(
         session,
         user.id,
         alert_id,
         body.changes(),
         policy=policy_for(settings),
+        cipher=cipher,
         methods=settings.SCAN_DEVIG_METHODS,
         now=now,
     )
-    return AlertOut.build(alert)
+    return AlertOut.build(alert, cipher)
 
 
 @router.delete("/{alert_id}", status_code=204, responses=NOT_FOUND | invalid())
@@ -91,17 +101,28 @@ def delete_alert(alert_id: AlertId, user: CurrentUser, _access: AccessDep, sessi
 
 @router.post("/{alert_id}/pause", response_model=AlertOut, responses=NOT_FOUND | invalid())
 def pause_alert(
-    alert_id: AlertId, user: CurrentUser, _access: AccessDep, session: SessionDep, now: NowDep
+    alert_id: AlertId,
+    user: CurrentUser,
+    _access: AccessDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
 ) -> AlertOut:
-    return AlertOut.build(service.pause_alert(session, user.id, alert_id, now=now))
+    return AlertOut.build(service.pause_alert(session, user.id, alert_id, now=now), cipher_for(settings))
 
 
 @router.post("/{alert_id}/resume", response_model=AlertOut, responses=NOT_FOUND | invalid())
 def resume_alert(
-    alert_id: AlertId, user: CurrentUser, access: AccessDep, session: SessionDep, now: NowDep
+    alert_id: AlertId,
+    user: CurrentUser,
+    access: AccessDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
 ) -> AlertOut:
     """Active again; opportunities that appeared while it was paused are not sent."""
-    return AlertOut.build(service.resume_alert(session, user.id, alert_id, access.plan, now=now))
+    alert = service.resume_alert(session, user.id, alert_id, access.plan, now=now)
+    return AlertOut.build(alert, cipher_for(settings))
 
 
 @router.post("/{alert_id}/test", response_model=TestSendOut, responses=NOT_FOUND | invalid())
@@ -114,7 +135,9 @@ def send_test(
     now: NowDep,
 ) -> TestSendOut:
     """Post a test message to the webhook now and say what it answered (not a delivery: never pauses)."""
-    result = service.send_test(session, user.id, alert_id, sender_for(settings), now=now)
+    result = service.send_test(
+        session, user.id, alert_id, sender_for(settings), cipher_for(settings), now=now
+    )
     return TestSendOut(
         ok=result.ok,
         status_code=result.status_code,

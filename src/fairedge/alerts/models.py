@@ -1,7 +1,8 @@
 """Alerts and their deliveries.
 
 An :class:`Alert` is a user's saved filter (the names and meaning of ``GET /api/opportunities``' parameters)
-and where to send what it matches: a webhook URL and the body's shape (``generic`` JSON, ``discord`` or
+and where to send what it matches: a webhook URL, stored encrypted (``webhook_ciphertext``, cipher.py: a
+Discord or Slack URL is a bearer secret), and the body's shape (``generic`` JSON, ``discord`` or
 ``slack``). ``watermark`` is the ``first_seen`` instant up to which the alert has looked at opportunities;
 it only moves forward. An alert whose webhook fails ``ALERT_PAUSE_AFTER_FAILURES`` times in a row is paused
 (``status`` ``paused`` with ``paused_reason``); its owner resumes it.
@@ -10,6 +11,8 @@ An :class:`AlertDelivery` is one opportunity for one alert: unique per (alert, o
 opportunity is sent once per alert however many scans find it. It keeps the opportunity as it was when
 matched (``payload``), its status (``pending``, ``delivered``, ``failed`` after the last attempt,
 ``cancelled`` when its alert was paused or deleted first), attempts, the last error and response code.
+Only ``pending`` ever changes again; the others are finished, and ``tasks.user_cleanup`` deletes them
+``ALERT_DELIVERY_RETENTION_DAYS`` after they matched.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from fairedge.db.base import Base, BigIntId, PortableJSON
 CHANNELS = ("generic", "discord", "slack")
 ALERT_STATUSES = ("active", "paused")
 DELIVERY_STATUSES = ("pending", "delivered", "failed", "cancelled")
+FINISHED_DELIVERY_STATUSES = ("delivered", "failed", "cancelled")  # never attempted again
 
 
 class Alert(Base):
@@ -44,7 +48,7 @@ class Alert(Base):
     paused_reason: Mapped[str | None] = mapped_column(Text)
     paused_at: Mapped[datetime | None]
     channel: Mapped[str] = mapped_column(String(16))
-    webhook_url: Mapped[str] = mapped_column(Text)  # a secret for Discord and Slack: never logged whole
+    webhook_ciphertext: Mapped[str] = mapped_column(Text)  # the URL as a Fernet token (cipher.py)
     # The filter, as GET /api/opportunities' parameters (bookmaker: any of these books; empty: any book).
     kinds: Mapped[list[str]] = mapped_column(PortableJSON)
     sport: Mapped[str | None] = mapped_column(String(64))

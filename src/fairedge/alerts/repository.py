@@ -1,4 +1,5 @@
-"""Every alerts query: alerts by owner, the deliveries' unique insert, claiming due deliveries, the log."""
+"""Every alerts query: alerts by owner, the deliveries' unique insert, claiming due deliveries, the log and
+its retention."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from fairedge.alerts.models import Alert, AlertDelivery
+from fairedge.alerts.models import FINISHED_DELIVERY_STATUSES, Alert, AlertDelivery
 from fairedge.users.models import User
 
 
@@ -145,3 +147,22 @@ def deliveries_page(
 def count_by_status(session: Session) -> dict[str, int]:
     rows = session.execute(select(Alert.status, func.count()).group_by(Alert.status)).all()
     return {str(status): int(n) for status, n in rows}
+
+
+def prune_deliveries(session: Session, matched_before: datetime, limit: int) -> int:
+    """Delete at most ``limit`` finished deliveries that matched before ``matched_before`` (created_at is
+    indexed); pending ones are never deleted."""
+    batch = (
+        select(AlertDelivery.id)
+        .where(
+            AlertDelivery.status.in_(FINISHED_DELIVERY_STATUSES),
+            AlertDelivery.created_at < matched_before,
+        )
+        .limit(limit)
+    )
+    result = session.execute(
+        sql_delete(AlertDelivery)
+        .where(AlertDelivery.id.in_(batch.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

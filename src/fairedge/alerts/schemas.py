@@ -9,9 +9,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from fairedge.alerts.cipher import WebhookCipher
 from fairedge.alerts.models import Alert, AlertDelivery
 from fairedge.alerts.service import AlertFilter, AlertInput
-from fairedge.alerts.ssrf import mask_url
 from fairedge.api_schemas import DevigMethod, Name
 from fairedge.kit.pagination import PageMeta
 
@@ -111,7 +111,7 @@ class AlertOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def build(cls, alert: Alert) -> AlertOut:
+    def build(cls, alert: Alert, cipher: WebhookCipher) -> AlertOut:
         return cls(
             id=alert.id,
             name=alert.name,
@@ -119,7 +119,7 @@ class AlertOut(BaseModel):
             paused_reason=alert.paused_reason,
             paused_at=alert.paused_at,
             channel=alert.channel,
-            webhook=mask_url(alert.webhook_url),
+            webhook=cipher.masked(alert.webhook_ciphertext),
             filters=FilterOut(
                 kind=alert.kinds,
                 sport=alert.sport,

@@ -29,6 +29,7 @@ import structlog
 from sqlalchemy.orm import Session
 
 from fairedge.alerts import delivery, repository
+from fairedge.alerts.cipher import UnreadableWebhook, WebhookCipher
 from fairedge.alerts.delivery import SendResult, WebhookSender
 from fairedge.alerts.models import Alert, AlertDelivery
 from fairedge.alerts.ssrf import WebhookPolicy, mask_url
@@ -51,6 +52,7 @@ PAGE = 500  # opportunities read per list query while looking for new ones
 # committed late (a scan takes up to 2 minutes), or one that comes to match later, is still found.
 WATERMARK_MARGIN_SECONDS = 600.0
 MAX_BACKOFF_SECONDS = 3600.0
+UNREADABLE_ERROR = "the server cannot read the saved webhook URL; save the URL again"
 
 
 def alert_limit(plan: Plan) -> int:
@@ -128,6 +130,7 @@ def create_alert(
     data: AlertInput,
     *,
     policy: WebhookPolicy,
+    cipher: WebhookCipher,
     methods: Sequence[str],
     now: datetime,
 ) -> Alert:
@@ -148,7 +151,7 @@ def create_alert(
             name=data.name,
             status="active",
             channel=data.channel,
-            webhook_url=data.webhook_url,
+            webhook_ciphertext=cipher.seal(data.webhook_url),
             kinds=list(f.kinds),
             sport=f.sport,
             league=f.league,
@@ -163,7 +166,7 @@ def create_alert(
             updated_at=now,
         ),
     )
-    log.info("alert_created", alert_id=alert.id, channel=alert.channel, webhook=mask_url(alert.webhook_url))
+    log.info("alert_created", alert_id=alert.id, channel=alert.channel, webhook=mask_url(data.webhook_url))
     return alert
 
 
@@ -189,6 +192,7 @@ def update_alert(
     changes: Mapping[str, Any],
     *,
     policy: WebhookPolicy,
+    cipher: WebhookCipher,
     methods: Sequence[str],
     now: datetime,
 ) -> Alert:
@@ -202,7 +206,7 @@ def update_alert(
     merged.check(methods)
     if "webhook_url" in changes:
         policy.check_before_save(changes["webhook_url"])
-        alert.webhook_url = changes["webhook_url"]
+        alert.webhook_ciphertext = cipher.seal(changes["webhook_url"])
     for name in ("name", "channel"):
         if name in changes:
             setattr(alert, name, changes[name])
@@ -263,12 +267,23 @@ def alert_ref(alert: Alert) -> dict[str, Any]:
 
 
 def send_test(
-    session: Session, user_id: int, alert_id: int, sender: WebhookSender, *, now: datetime
+    session: Session,
+    user_id: int,
+    alert_id: int,
+    sender: WebhookSender,
+    cipher: WebhookCipher,
+    *,
+    now: datetime,
 ) -> SendResult:
     """Post a test message to the alert's webhook now (paused alerts too: check a fix before resuming).
     Not a delivery: it neither counts as a failure nor pauses the alert."""
     alert = get_alert(session, user_id, alert_id)
-    result = sender.send(alert.webhook_url, delivery.sample_message(alert.channel, alert_ref(alert), now))
+    try:
+        url = cipher.open(alert.webhook_ciphertext)
+    except UnreadableWebhook as exc:
+        log.warning("alert_webhook_unreadable", alert_id=alert.id, reason=str(exc))
+        return SendResult(False, None, UNREADABLE_ERROR, True, 0.0)
+    result = sender.send(url, delivery.sample_message(alert.channel, alert_ref(alert), now))
     log.info("alert_test_sent", alert_id=alert.id, ok=result.ok, status=result.status_code)
     return result
 
@@ -398,28 +413,34 @@ def _payload(row: Any) -> dict[str, Any]:
 @dataclass(frozen=True, slots=True)
 class Claimed:
     """A due delivery taken by one run, with what it sends and where (plain data: sent outside any
-    transaction)."""
+    transaction). ``url`` None: this process cannot decrypt the webhook URL; it is released unsent."""
 
     delivery_id: int
     alert_id: int
-    url: str
+    url: str | None
     body: dict[str, Any]
 
 
-def claim(session: Session, *, now: datetime, lease_seconds: float, limit: int) -> list[Claimed]:
+def claim(
+    session: Session, cipher: WebhookCipher, *, now: datetime, lease_seconds: float, limit: int
+) -> list[Claimed]:
     due = repository.claim_due(session, now, now + timedelta(seconds=lease_seconds), limit)
     alerts = repository.alerts_by_id(session, sorted({d.alert_id for d in due}))
+    urls: dict[int, str | None] = {}
+    for alert in alerts.values():
+        try:
+            urls[alert.id] = cipher.open(alert.webhook_ciphertext)
+        except UnreadableWebhook as exc:
+            # Another SECRET_KEY than the one that saved it: no attempt, no failure, no pause; the
+            # deliveries stay pending for a process with the right key (or the owner saving the URL again).
+            urls[alert.id] = None
+            waiting = sum(1 for d in due if d.alert_id == alert.id)
+            log.warning("alert_webhook_unreadable", alert_id=alert.id, deliveries=waiting, reason=str(exc))
     out = []
     for d in due:
         alert = alerts[d.alert_id]
-        out.append(
-            Claimed(
-                d.id,
-                alert.id,
-                alert.webhook_url,
-                delivery.body(alert.channel, alert_ref(alert), d.payload, now),
-            )
-        )
+        body = delivery.body(alert.channel, alert_ref(alert), d.payload, now)
+        out.append(Claimed(d.id, alert.id, urls[alert.id], body))
     return out
 
 
@@ -495,6 +516,20 @@ def record(
         if counts[status]:
             metrics.ALERT_DELIVERIES.labels(status=status).inc(counts[status])
     return counts
+
+
+def prune_deliveries(session: Session, settings: Settings, *, now: datetime, limit: int) -> int:
+    """One batch of the delivery log's retention: finished deliveries that matched more than
+    ``ALERT_DELIVERY_RETENTION_DAYS`` ago (at most ``limit``). Pending ones stay whatever their age.
+
+    Deleting a row lifts its (alert, opportunity) uniqueness, which is safe: ``detect`` only reads live
+    opportunities first seen at or after the alert's watermark. For an alert it matches, the watermark is
+    at most the plan's delay plus ``WATERMARK_MARGIN_SECONDS`` (minutes) behind now, while a deleted row
+    matched at least a day ago (the setting's floor). An alert it skipped meanwhile (over its plan's cap, a
+    filter no longer valid) keeps an older watermark; then the opportunity's end is the guard: one matched
+    that long ago (30 days by default) has long ended, and ended ones are never read."""
+    before = now - timedelta(days=settings.ALERT_DELIVERY_RETENTION_DAYS)
+    return repository.prune_deliveries(session, before, limit)
 
 
 def gauges(session: Session) -> None:
