@@ -23,8 +23,8 @@ OddsText = Annotated[
 
 class PriceQuery(BaseModel):
     """One price and where its fair line comes from: exactly one of ``other_prices`` (the rest of the market
-    the price was quoted in, devigged with ``devig_method``), ``fair_probability`` or ``fair_odds``. An unknown
-    field is refused rather than ignored: a misspelt option would otherwise price with its default."""
+    the price was quoted in, devigged with ``devig_method``), ``fair_probability`` or ``fair_odds``. An
+    unknown field is refused rather than ignored: a misspelt option would otherwise price with its default."""
 
     model_config = ConfigDict(extra="forbid")
 
