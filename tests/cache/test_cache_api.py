@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from cache_board import counted, refresh_and_scan
 
 from accounts_env import PASSWORD, Env, bearer, verified_user
+from cache_board import counted, refresh_and_scan
 from fairedge.billing.plans import plans
 from fairedge.health.probe import HealthProbe
 from fairedge.kit.pagination import Page

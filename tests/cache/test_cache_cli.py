@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import redis
-from cache_board import board
 from typer.testing import CliRunner
 
+from cache_board import board
 from conftest import make_settings
 from factories import snapshot
 from fairedge.cache import analysis

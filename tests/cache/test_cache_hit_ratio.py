@@ -10,9 +10,9 @@ import random
 from collections.abc import Callable
 
 import pytest
-from cache_board import counted, refresh_and_scan
 
 from accounts_env import PASSWORD, Env, bearer, verified_user
+from cache_board import counted, refresh_and_scan
 from fairedge.health.probe import HealthProbe
 
 ROUNDS, REQUESTS = 5, 300
