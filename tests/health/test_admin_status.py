@@ -3,13 +3,17 @@ record the job runners write) and the cache hit ratio; admins only; a hung Redis
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 import pytest
 import redis
+from starlette.requests import Request
 
-from accounts_env import Env, bearer, verified_user
+from accounts_env import PASSWORD, Env, bearer, verified_user
+from fairedge.health import admin_status
 from fairedge.health.admin_status import cache_status, job_status
 from fairedge.odds.providers.simulator import SimulatorProvider
 from fairedge.odds.service import refresh_odds
@@ -17,6 +21,7 @@ from fairedge.tasks import job_runs
 from fairedge.tasks.broker import CeleryKeys
 from fairedge.tasks.embedded import run_job
 from fairedge.tasks.schedule import JOBS
+from fairedge.users import service
 from faults import TcpProxy
 from redis_scratch import REDIS_URL, require_redis, scratch_prefix, url_via
 
@@ -93,6 +98,36 @@ def test_a_hung_redis_costs_its_timeout_not_the_answer(
     assert body["tasks"]["error"] and all(j["status"] == "unknown" for j in body["tasks"]["jobs"])
     assert body["status"] == "degraded"
     assert elapsed < 5, elapsed
+
+
+def test_admins_asking_at_once_share_one_computation(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    computed = 0
+    status = admin_status._status
+
+    def counted(request: Request, now: datetime) -> admin_status.AdminStatus:
+        nonlocal computed
+        computed += 1
+        return status(request, now)
+
+    monkeypatch.setattr(admin_status, "_status", counted)
+    # Called as the route is, in one event loop (the test client's one database connection cannot take
+    # concurrent requests' logins: the endpoint's own work is what is shared).
+    request = Request({"type": "http", "app": env.client.app, "headers": [], "method": "GET", "path": STATUS})
+
+    with env.session_factory() as session:
+        admin, _ = service.create_admin(session, "root@example.com", PASSWORD, now=env.clock())
+        session.commit()
+
+    async def ask(n: int) -> list[admin_status.AdminStatus]:
+        return await asyncio.gather(
+            *(admin_status.get_admin_status(admin, request, env.clock()) for _ in range(n))
+        )
+
+    answers = asyncio.run(ask(8))
+    assert computed == 1 and all(a is answers[0] for a in answers)
+    assert answers[0].services["database"]["status"] == "healthy"
+    asyncio.run(ask(1))
+    assert computed == 2  # once answered, the next request computes anew: nothing is remembered
 
 
 def test_the_embedded_runner_records_each_run() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Literal
 
 import anyio
@@ -33,6 +34,7 @@ from fairedge.deps import NowDep
 from fairedge.health.celery import CeleryHealth
 from fairedge.health.checks import HealthChecks
 from fairedge.health.odds_feed import odds_feed_check
+from fairedge.kit.singleflight import SingleFlight
 from fairedge.odds import service as odds
 from fairedge.tasks import job_runs
 from fairedge.tasks.broker import CeleryKeys, connect
@@ -234,8 +236,13 @@ def _status(request: Request, now: datetime) -> AdminStatus:
     )
 
 
+# Admins' requests in flight at once (several tabs, a refreshing page) share one computation: each is a dozen
+# queries and Redis round trips in a worker thread, and the answer of one begun while they waited is as new.
+_computing: SingleFlight[AdminStatus] = SingleFlight()
+
+
 @router.get("/status", response_model=AdminStatus)
 async def get_admin_status(_admin: AdminUser, request: Request, now: NowDep) -> AdminStatus:
     """The health services, odds freshness and credits, each job's last success and failure, and the cache's
     hit ratio: computed now, a hung dependency costing at most its short timeout."""
-    return await anyio.to_thread.run_sync(_status, request, now)
+    return await _computing.run(id(request.app), partial(anyio.to_thread.run_sync, _status, request, now))
