@@ -103,6 +103,21 @@ def test_free_plan_withholds_by_kind_market_and_delay_and_the_counts_add_up(boar
     assert found.withheld[0].message == "Free shows +EV bets only; upgrade for arbitrage and middles"
 
 
+def test_a_plan_withholds_exactly_when_one_of_its_rules_can(board: Session) -> None:
+    # What the live stream relies on to skip re-reading `hidden` for plans that can hide nothing.
+    for plan in (LOCAL, PLANS["elite"]):
+        assert not plan.withholds and _list(board, plan).withheld == [], plan.name
+    for plan in (
+        FREE,
+        PLANS["pro"],  # no middles
+        replace(LOCAL, name="markets", markets=frozenset({"h2h"})),
+        replace(LOCAL, name="sports", sports=frozenset({"soccer"})),
+        replace(LOCAL, name="delay", delay_seconds=60),
+        replace(LOCAL, name="cap", max_results=3),
+    ):
+        assert plan.withholds and _list(board, plan).withheld, plan.name
+
+
 def test_the_delay_passes_and_the_opportunity_shows(board: Session) -> None:
     found = _list(board, FREE, now=FOUND_LATER + timedelta(seconds=300))
     assert _described(found) == [("ev", "basketball_nba", "h2h"), ("ev", "soccer_epl", "h2h")]

@@ -35,9 +35,11 @@ def test_the_free_plan_sees_its_kinds_and_gets_new_ones_after_the_delay(
 
             app.clock.advance(10)
             app.refresh_and_scan()  # the EPL game: new opportunities; free sees its h2h +EV bet later
-            assert [e.name for e in stream.quiet(1.0)] == ["confirmed"]  # NBA confirmed again; EPL held
-            held = {r["reason"]: r["count"] for r in app.list()["hidden"]["reasons"]}
-            assert held["delay"] == 1
+            # NBA confirmed again; EPL held, and the client told what the plan now withholds.
+            confirmed, hidden = stream.quiet(1.0)
+            assert (confirmed.name, hidden.name) == ("confirmed", "hidden")
+            assert hidden.data == app.list()["hidden"]
+            assert {r["reason"]: r["count"] for r in hidden.data["reasons"]}["delay"] == 1
 
             app.clock.advance(299)
             assert stream.quiet(0.6) == []
@@ -47,6 +49,9 @@ def test_the_free_plan_sees_its_kinds_and_gets_new_ones_after_the_delay(
             assert opened.data["event"]["league"] == "soccer_epl" and opened.data["kind"] == "ev"
             assert opened.data["id"] in {i["id"] for i in app.list()["items"]}
             assert opened.data["quote_age_seconds"] == 301.0  # computed when sent
+            hidden = stream.next(3)  # the delay is over: nothing held back for it any more
+            assert hidden.name == "hidden" and hidden.data == app.list()["hidden"]
+            assert "delay" not in {r["reason"] for r in hidden.data["reasons"]}
 
 
 def test_a_filter_means_what_it_means_on_the_list(db_backend: str, tmp_path: Path) -> None:

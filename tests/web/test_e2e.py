@@ -380,9 +380,11 @@ def test_preferences_of_a_signed_in_user_are_kept_on_the_server(browser: Browser
 
 
 def test_a_free_user_sees_what_the_plan_hides_and_why(page: Page, server: Server) -> None:
-    # Something on the board for the plan to hold back (a loaded machine can leave it empty for a moment).
-    board = f"{server.base}/api/opportunities?limit=1"
-    _wait_for(lambda: _get(board)["items"], 60, "opportunities on the board")
+    # +EV bets on the board (the page's kind) for the plan to hold back: the simulator's board can hold only
+    # arbitrages and middles for a moment. Were it to empty as the page opens, the stream's `hidden` event
+    # brings the notice when the next scan changes what the plan withholds.
+    board = f"{server.base}/api/opportunities?kind=ev&limit=1"
+    _wait_for(lambda: _get(board)["items"], 60, "+EV bets on the board")
     log_in(page, FREE, "/")
     notice = page.get_by_role("complementary", name="Hidden by your plan")
     expect(notice).to_be_visible(timeout=15_000)

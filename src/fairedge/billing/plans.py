@@ -33,6 +33,17 @@ class Plan:
     api_keys: int  # API keys a user of this plan may hold (0: none)
     rate_limit: str | None  # `limits` notation, per user, API key or IP; None: unlimited
 
+    @property
+    def withholds(self) -> bool:
+        """Whether an answer under this plan can hide anything (if not, a list's ``hidden`` is always empty)."""
+        return (
+            self.kinds != ALL_KINDS
+            or self.markets is not None
+            or self.sports is not None
+            or self.delay_seconds > 0
+            or self.max_results is not None
+        )
+
 
 def _limit(value: str) -> str | None:
     return None if value.strip().lower() == "none" else value.strip()

@@ -19,6 +19,10 @@ keeps what its client holds:
   that instant, values unchanged: ages stay exact without resending rows.
 - The cap: at most ``min(plan.max_results, limit)`` open at once; a slot freed by an end goes to the next
   row opened or updated while there is room (the stream does not query for the list's next best).
+- ``hidden``: the list's ``hidden`` object (what the plan withholds, by reason), sent whenever it changes: a
+  scan brings rows the plan delays or leaves out, a delay ends. Read from the list as it is served (the cache:
+  one entry per plan and filters, shared by every stream that asks), so it is the list's count, never a
+  second one; a read that fails (the database down) is skipped and the next change tries again.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ import asyncio
 import contextlib
 import random
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass, field
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -160,6 +165,10 @@ class StreamQuery:
     def list_query(self) -> listing.ListQuery:
         return listing.ListQuery.build(self.filters, self.plan, sort="ev", offset=0, limit=self.cap)
 
+    def hidden_query(self) -> listing.ListQuery:
+        """A one-row page of the same list: its ``hidden`` is the whole list's (a page does not change it)."""
+        return replace(self.list_query(), limit=1)
+
 
 @dataclass(frozen=True, slots=True)
 class Leaving:
@@ -202,6 +211,7 @@ class View:
     open: dict[int, tuple[datetime, datetime]] = field(default_factory=dict)  # id → (start, confirmed_at)
     # Held for the plan's delay: id → (when it shows, the row, its latest confirmation).
     pending: dict[int, tuple[datetime, Row[Any], datetime]] = field(default_factory=dict)
+    hidden: bytes = b"null"  # the last ``hidden`` the client was sent (JSON)
 
     def leaving(self, commence_time: datetime, confirmed_at: datetime) -> Leaving:
         stale_after = self.max_age_seconds
@@ -210,9 +220,11 @@ class View:
         stale = confirmed_at + timedelta(seconds=stale_after)
         return Leaving(commence_time, "started") if commence_time <= stale else Leaving(stale, "stale")
 
-    def start(self, items: Iterable[dict[str, Any]], delayed: Iterable[Row[Any]]) -> None:
-        """Begin from a snapshot's items (JSON as sent) and the rows its plan's delay holds back."""
+    def start(self, items: Iterable[dict[str, Any]], delayed: Iterable[Row[Any]], hidden: bytes) -> None:
+        """Begin from a snapshot's items (JSON as sent), the rows its plan's delay holds back and what it
+        said is hidden."""
         self.open = {int(item["id"]): _instants(item) for item in items}
+        self.hidden = hidden
         delay = timedelta(seconds=self.query.plan.delay_seconds)
         self.pending = {row.id: (row.first_seen + delay, row, row.confirmed_at) for row in delayed}
 
@@ -456,6 +468,7 @@ class Snapshot:
     event: bytes  # the ``snapshot`` event
     items: list[dict[str, Any]]
     delayed: Sequence[Row[Any]]
+    hidden: bytes  # its ``hidden``, as JSON
 
 
 async def snapshot(
@@ -491,7 +504,9 @@ async def snapshot(
             limiter=limiter,
         )
     data = orjson.dumps({"items": document["items"], "hidden": document["hidden"]})
-    return Snapshot(sse("snapshot", data, event_id), document["items"], delayed)
+    return Snapshot(
+        sse("snapshot", data, event_id), document["items"], delayed, orjson.dumps(document["hidden"])
+    )
 
 
 @dataclass
@@ -522,8 +537,35 @@ class Stream:
             )
         finally:
             await anyio.to_thread.run_sync(session.close, limiter=self.hub.snapshots)
-        self.view.start(fresh.items, fresh.delayed)
+        self.view.start(fresh.items, fresh.delayed, fresh.hidden)
         return [sse("reset", {"reason": reason}), fresh.event]
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[Session]:
+        session = self.hub.sessions()
+        try:
+            yield session
+        finally:
+            await anyio.to_thread.run_sync(session.close, limiter=self.hub.snapshots)
+
+    async def _hidden(self, now: datetime) -> list[bytes]:
+        """A ``hidden`` event if what the plan withholds is no longer what the client was last told."""
+        try:
+            body = await listing.serve(
+                self.cache,
+                self._session,
+                self.view.query.hidden_query(),
+                now=now,
+                max_age_seconds=self.view.max_age_seconds,
+            )
+        except Exception as exc:  # the database or cache is out: the next change asks again
+            log.warning("stream_hidden_unavailable", error_type=type(exc).__name__)
+            return []
+        hidden = orjson.dumps(orjson.loads(body)["hidden"])
+        if hidden == self.view.hidden:
+            return []
+        self.view.hidden = hidden
+        return [sse("hidden", hidden)]
 
     async def events(self) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
@@ -544,11 +586,15 @@ class Stream:
                     item = await asyncio.wait_for(self.sub.queue.get(), max(wait, 0.0))
                 now = self.clock()
                 out: list[bytes] = []
+                pending_before = len(self.view.pending)
                 if isinstance(item, Reset):
                     out += await self._reset(item.reason)
                 elif item is not None:
                     out += self.view.apply(item, now)
                 out += self.view.tick(now)
+                changed = isinstance(item, Change) or len(self.view.pending) != pending_before
+                if changed and self.view.query.plan.withholds:
+                    out += await self._hidden(now)  # the board or the delay changed what the plan withholds
                 if not out and loop.time() - last_sent >= self.heartbeat_seconds:
                     out.append(HEARTBEAT)
                 if out:
@@ -588,7 +634,7 @@ async def open_stream(
             if last_event_id is not None:
                 first.append(sse("reset", {"reason": "unknown_last_event_id"}))
             first.append(current.event)
-            view.start(current.items, current.delayed)
+            view.start(current.items, current.delayed, current.hidden)
         else:
             first += _resume(view, current, backlog, now)
         return Stream(hub, sub, view, cache, clock, heartbeat_seconds, first)
@@ -602,7 +648,7 @@ def _resume(view: View, current: Snapshot, backlog: Sequence[Change], now: datet
     then, which is today's list without what those entries opened and with what they ended."""
     opened = {oid for change in backlog for oid in change.opened}
     held = [item for item in current.items if int(item["id"]) not in opened]
-    view.start(held, current.delayed)
+    view.start(held, current.delayed, current.hidden)
     f, ent = view.query.filters, Entitlement(view.query.plan, now)
     for change in backlog:
         for oid, _ in change.ended:
@@ -621,4 +667,5 @@ def _resume(view: View, current: Snapshot, backlog: Sequence[Change], now: datet
         if oid not in view.open and len(view.open) < view.query.cap:
             view.open[oid] = _instants(item)
             out.append(sse("opened", orjson.dumps(item)))
-    return out + view.tick(now)
+    # What the plan withholds now: the client's own may be from before it lost the connection.
+    return [*out, *view.tick(now), sse("hidden", current.hidden)]

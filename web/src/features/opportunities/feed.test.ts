@@ -85,6 +85,17 @@ describe("feedReducer", () => {
     expect(state.rows.size).toBe(0);
   });
 
+  it("takes what the plan withholds from a hidden event, keeping the rows", () => {
+    const none: Hidden = { total: 0, plan: "free", reasons: [] };
+    const delayed: Hidden = { total: 1, plan: "free", reasons: [{ reason: "delay", count: 1, message: "delayed 5 minutes" }] };
+    const state = run([
+      { type: "snapshot", items: [quoted(1, 3)], hidden: none, now: T0 },
+      { type: "hidden", hidden: delayed },
+    ]);
+    expect(state.hidden).toEqual(delayed);
+    expect([...state.rows.keys()]).toEqual([1]);
+  });
+
   it("ignores events about rows it does not hold", () => {
     const state = run([{ type: "snapshot", items: [quoted(1, 3)], hidden: null, now: T0 }]);
     expect(feedReducer(state, { type: "ended", id: 99, reason: "gone", now: T0 })).toBe(state);

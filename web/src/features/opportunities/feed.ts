@@ -40,6 +40,7 @@ export type FeedAction<T extends FeedItem> =
   | { type: "opened" | "updated"; item: T; now: number }
   | { type: "ended"; id: number; reason: string; now: number }
   | { type: "confirmed"; confirmedAt: string; ids: number[] }
+  | { type: "hidden"; hidden: Hidden | null }
   | { type: "tick"; now: number }
   | { type: "clear" };
 
@@ -117,6 +118,9 @@ export function feedReducer<T extends FeedItem>(state: FeedState<T>, action: Fee
       }
       return changed ? { ...state, rows } : state;
     }
+    case "hidden":
+      // What the plan withholds changed (a scan brought rows it delays or leaves out, a delay ended).
+      return { ...state, hidden: action.hidden };
     case "tick": {
       let rows: Map<number, Row<T>> | null = null;
       for (const [id, row] of state.rows) {

@@ -1,6 +1,6 @@
 /**
  * A live opportunity list: the server-sent events of GET /api/stream/opportunities (snapshot, opened, updated,
- * ended, confirmed, reset), and while the stream cannot be had (not deployed, refused, network) the list
+ * ended, confirmed, hidden, reset), and while the stream cannot be had (not deployed, refused, network) the list
  * GET /api/opportunities polled, through the same reducer. The stream is tried again every RETRY_MS.
  *
  * EventSource sends no headers: the access token goes in the `access_token` query parameter. EventSource
@@ -62,6 +62,10 @@ function openStream(url: string, { dispatch, setTransport, fallBack }: StreamHan
   source.addEventListener("confirmed", (event) => {
     const body = parse<{ confirmed_at: string; ids: number[] }>(event);
     if (body) dispatch({ type: "confirmed", confirmedAt: body.confirmed_at, ids: body.ids });
+  });
+  source.addEventListener("hidden", (event) => {
+    const hidden = parse<Hidden>(event);
+    if (hidden) dispatch({ type: "hidden", hidden });
   });
   // reset: the server's view restarted; the snapshot that follows replaces the rows (kept until then).
   source.addEventListener("error", () => {
