@@ -35,7 +35,7 @@ class Plan:
 
     @property
     def withholds(self) -> bool:
-        """Whether an answer under this plan can hide anything (if not, a list's ``hidden`` is always empty)."""
+        """Whether an answer under this plan can hide anything (if not, its lists' ``hidden`` is empty)."""
         return (
             self.kinds != ALL_KINDS
             or self.markets is not None
