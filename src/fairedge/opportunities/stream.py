@@ -523,25 +523,22 @@ class Stream:
 
     async def _reset(self, reason: str) -> list[bytes]:
         """Start over: a ``reset`` event and a fresh snapshot, read with a session of the stream's own."""
-        now = self.clock()
-        session = self.hub.sessions()
-        try:
+        async with self._session() as session:
             fresh = await snapshot(
                 self.cache,
                 session,
                 self.view.query,
-                now=now,
+                now=self.clock(),
                 max_age_seconds=self.view.max_age_seconds,
                 event_id=self.hub.position,
                 limiter=self.hub.snapshots,
             )
-        finally:
-            await anyio.to_thread.run_sync(session.close, limiter=self.hub.snapshots)
         self.view.start(fresh.items, fresh.delayed, fresh.hidden)
         return [sse("reset", {"reason": reason}), fresh.event]
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[Session]:
+        """A session of the stream's own (the request's has closed), closed in a worker thread."""
         session = self.hub.sessions()
         try:
             yield session
